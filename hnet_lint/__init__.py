@@ -1,0 +1,1 @@
+"""hnet-lint: config linter, static validator and dry-run for H-Net training runs."""
