@@ -1,0 +1,164 @@
+"""The library API: lint files and get a :class:`Report`. The CLI is a thin shell over this.
+
+>>> from hnet_lint.api import lint_paths
+>>> report = lint_paths(["examples/"])          # doctest: +SKIP
+>>> report.exit_code()                           # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .diagnostics import Diagnostic, Severity
+from .discovery import iter_candidate_files
+from .engine import registry, run_rules
+from .normalize import detect_dialect, normalize
+from .parsecodes import make
+from .runconfig import RunConfig
+from .settings import Settings
+from .source import Limits, SourceDoc, load_file
+from .suppress import apply_suppressions
+
+__all__ = ["Report", "lint_paths", "lint_file", "LintSession", "EXIT_CLEAN",
+           "EXIT_FINDINGS", "EXIT_USAGE"]
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Report:
+    """The outcome of one lint run."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    runs: dict[str, RunConfig] = field(default_factory=dict)
+    """Normalized configs by file, for commands that go on (dry-run, model-info)."""
+
+    @property
+    def active(self) -> list[Diagnostic]:
+        """Findings that count: not suppressed."""
+        return [d for d in self.diagnostics if not d.suppressed]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.label: 0 for s in sorted(Severity, reverse=True)}
+        for diag in self.active:
+            out[diag.severity.label] += 1
+        return out
+
+    def exit_code(self, fail_on: Severity = Severity.WARNING) -> int:
+        """0: nothing at or above ``fail_on``; 1: findings; 2: an input could not be read
+        or parsed. The one place exit codes are decided."""
+        if any(d.code == "HNL000" for d in self.active):
+            return EXIT_USAGE
+        if any(d.severity >= fail_on for d in self.active):
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+
+
+class LintSession:
+    """Lints many files in one process, loading each referenced model file once."""
+
+    def __init__(self, settings: Settings | None = None, dialect: str | None = None,
+                 limits: Limits = Limits()):
+        self.settings = settings or Settings()
+        self.dialect = dialect
+        self.limits = limits
+        self._models: dict[str, SourceDoc] = {}
+
+    def _load_model(self, path: str) -> SourceDoc:
+        key = os.path.realpath(path)
+        if key not in self._models:
+            self._models[key] = load_file(path, _display(path), self.limits)
+        return self._models[key]
+
+    def lint_doc(self, doc: SourceDoc, explicit: bool = True) -> tuple[list[Diagnostic],
+                                                                        RunConfig | None]:
+        diags = list(doc.diagnostics)
+        if doc.root is None and not diags and explicit:
+            diags.append(make("HNL011", doc.span_of(()), "the file is empty"))
+        if doc.root is None:
+            return diags, None
+        dialect = self.dialect or detect_dialect(doc.data)
+        if dialect is None:
+            if explicit:
+                diags.append(make("HNL011", doc.span_of(()),
+                                  "not an H-Net config: expected `model:` (native run config), "
+                                  "`arch_layout` (model config) or flat trainer keys such as "
+                                  "`model_config`/`learning_rate`; use --dialect to force one"))
+            return diags, None
+        run, found = normalize(doc, dialect, self._load_model)
+        diags.extend(found)
+        if run is not None:
+            settings = self.settings
+            diags.extend(run_rules(
+                run,
+                enabled=lambda code: True,
+                severity_of=lambda r: settings.severity_for(r.code, r.name, r.severity),
+                options_of=lambda r: settings.options_for(r.code, r.name, r.options),
+            ))
+        return diags, run
+
+    def lint_file(self, path: str, explicit: bool = True) -> tuple[list[Diagnostic],
+                                                                   RunConfig | None, bool]:
+        """Lint one file. The flag says whether it was linted at all: files found in a
+        directory that are not H-Net configs are skipped silently."""
+        doc = load_file(path, _display(path), self.limits)
+        if not explicit and doc.root is not None and detect_dialect(doc.data) is None:
+            return [], None, False
+        if not explicit and doc.root is None and not doc.diagnostics:
+            return [], None, False
+        diags, run = self.lint_doc(doc, explicit)
+        diags = self._filter(diags, doc)
+        return diags, run, True
+
+    def _filter(self, diags: list[Diagnostic], doc: SourceDoc) -> list[Diagnostic]:
+        rules = registry()
+        settings = self.settings
+        kept = []
+        for diag in diags:
+            meta = rules.get(diag.code)
+            name = meta.name if meta else diag.name
+            if not settings.enabled(diag.code, name, diag.span.file):
+                continue
+            if meta is not None and meta.check is None:  # built-in codes: apply overrides
+                diag = diag.with_severity(settings.severity_for(diag.code, name, diag.severity))
+            kept.append(diag)
+        report_unused = settings.enabled("HNL010", "unused-suppression", doc.path)
+        return apply_suppressions(kept, doc, report_unused)
+
+
+def lint_paths(paths: Iterable[str], settings: Settings | None = None,
+               dialect: str | None = None) -> Report:
+    """Lint files and directories; the main entry point of the library."""
+    session = LintSession(settings, dialect)
+    report = Report()
+    seen: set[str] = set()
+    for path in paths:
+        for file, explicit in iter_candidate_files(path):
+            real = os.path.realpath(file)
+            if real in seen or (not explicit and session.settings.excluded(file)):
+                continue
+            seen.add(real)
+            diags, run, linted = session.lint_file(file, explicit)
+            if linted:
+                report.files.append(_display(file))
+                report.diagnostics.extend(diags)
+                if run is not None:
+                    report.runs[_display(file)] = run
+    report.diagnostics = sorted(set(report.diagnostics))
+    return report
+
+
+def lint_file(path: str, settings: Settings | None = None,
+              dialect: str | None = None) -> Report:
+    """Lint a single file."""
+    return lint_paths([path], settings, dialect)
+
+
+def _display(path: str) -> str:
+    """Paths are shown relative to the working directory when they are inside it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel

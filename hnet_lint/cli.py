@@ -1,0 +1,81 @@
+"""The ``hnet-lint`` command: a thin click shell over :mod:`hnet_lint.api`.
+
+``hnet-lint PATH...`` lints (the default command); ``hnet-lint rules``, ``rule CODE``,
+``schema``, ``model-info`` and ``analyze`` are subcommands, each imported only when used so
+the lint path stays fast and free of torch, jinja2 and jsonschema.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from .api import EXIT_USAGE
+from .diagnostics import HnetLintError
+
+__all__ = ["main", "cli"]
+
+#: subcommand -> "module:attribute"
+_LAZY = {
+    "lint": "hnet_lint.commands.lint:lint",
+    "rules": "hnet_lint.commands.rules:rules",
+    "rule": "hnet_lint.commands.rules:rule",
+    "schema": "hnet_lint.commands.schema:schema",
+    "model-info": "hnet_lint.commands.model_info:model_info",
+    "analyze": "hnet_lint.commands.analyze:analyze",
+}
+
+
+class _DefaultLintGroup(click.Group):
+    """Runs ``lint`` when the first argument is not a subcommand (``hnet-lint cfg.yaml``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_LAZY)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = _LAZY.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("hnet_lint"):
+                return None  # a subcommand not built yet in this version
+            raise
+        return getattr(module, attr)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in _LAZY and args[0] not in ("--help", "-h", "--version"):
+            args = ["lint", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultLintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hnet-lint", prog_name="hnet-lint")
+def cli() -> None:
+    """Lint H-Net training configs: `hnet-lint PATH...` (files or directories).
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage error or an input that
+    could not be read or parsed.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: usage errors exit 2 with one line, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="hnet-lint", standalone_mode=True)
+    except HnetLintError as exc:
+        click.echo(f"hnet-lint: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("hnet-lint: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # `hnet-lint ... | head`: stop quietly, like any Unix filter
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

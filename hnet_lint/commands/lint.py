@@ -1,0 +1,126 @@
+"""``hnet-lint [lint] PATH...``: the main job."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ..api import EXIT_USAGE, lint_paths
+from ..diagnostics import HnetLintError, Severity
+from ..normalize import DIALECTS
+from ..report import FORMATS, RenderContext, get_reporter
+from ..settings import Settings, find_settings_file, load_settings
+
+__all__ = ["lint"]
+
+
+def _split_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key or not rest:
+            raise HnetLintError(f"{what} expects KEY=VALUE, got {value!r}")
+        out[key.strip()] = rest.strip()
+    return out
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+    return items or None
+
+
+def build_settings(config: str | None, isolated: bool, select, ignore, extend_select,
+                   severity, option, fail_on) -> Settings:
+    path = None if isolated else (config or find_settings_file(os.getcwd()))
+    if config and not os.path.isfile(config):
+        raise HnetLintError(f"settings file not found: {config}")
+    base = load_settings(path)
+    severities = dict(base.severity)
+    severities.update({k: Severity.parse(v) for k, v in _split_pairs(severity, "--severity").items()})
+    options = {k: dict(v) for k, v in base.options.items()}
+    for key, value in _split_pairs(option, "--option").items():
+        code, dot, opt = key.partition(".")
+        if not dot:
+            raise HnetLintError(f"--option expects CODE.option=VALUE, got {key!r}")
+        options.setdefault(code, {})[opt] = _parse_scalar(value)
+    return base.merged(
+        select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+        severity=severities, options=options,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+    )
+
+
+def _parse_scalar(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
+              show_default=True, help="Output format on stdout.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write FORMAT to PATH (repeatable), e.g. sarif=hnet-lint.sarif.")
+@click.option("--select", multiple=True, help="Codes, prefixes (HNL2) or names to enable.")
+@click.option("--extend-select", multiple=True, help="Add to the selection.")
+@click.option("--ignore", multiple=True, help="Codes, prefixes or names to disable.")
+@click.option("--severity", multiple=True, metavar="CODE=LEVEL", help="Override a severity.")
+@click.option("--option", multiple=True, metavar="CODE.NAME=VALUE",
+              help="Override a rule threshold, e.g. HNL203.max_ratio=4.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--config", "config", type=click.Path(), help="Settings file (TOML).")
+@click.option("--isolated", is_flag=True, help="Ignore settings files.")
+@click.option("--dialect", type=click.Choice(DIALECTS), help="Force the config dialect.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule.")
+@click.option("--no-source", is_flag=True, help="Omit code frames in text output.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option("--dry-run", is_flag=True,
+              help="Build the model and run training probes (needs hnet-lint[dry-run]).")
+def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
+         config, isolated, dialect, statistics, no_source, color, exit_zero, dry_run,
+         **_: object) -> None:
+    """Lint H-Net configs (files or directories)."""
+    if not paths:
+        raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
+    settings = build_settings(config, isolated, select, ignore, extend_select, severity,
+                              option, fail_on)
+    extra = _split_pairs(outputs, "--output")
+    for name in extra:
+        if name not in FORMATS:
+            raise HnetLintError(f"unknown output format {name!r}; one of {', '.join(FORMATS)}")
+    report = lint_paths(paths, settings, dialect)
+    if dry_run:
+        from ..dryrun.cli_bridge import run_dry_run  # imports torch
+
+        run_dry_run(report, settings)
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
+                                      and "NO_COLOR" not in os.environ)
+    ctx = RenderContext(color=use_color, show_source=not no_source, statistics=statistics,
+                        sources=_sources(report) if fmt == "text" and not no_source else {})
+    sys.stdout.write(get_reporter(fmt)(report, ctx))
+    for name, path in extra.items():
+        ctx_file = RenderContext(statistics=statistics, sources=_sources(report))
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(get_reporter(name)(report, ctx_file))
+    code = report.exit_code(settings.fail_on)
+    sys.exit(0 if exit_zero and code != EXIT_USAGE else code)
+
+
+def _sources(report) -> dict[str, list[str]]:
+    files = {d.span.file for d in report.active}
+    out = {}
+    for file in files:
+        try:
+            with open(file, encoding="utf-8-sig") as fh:
+                out[file] = fh.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            pass
+    return out

@@ -1,0 +1,220 @@
+"""Turn a parsed document of any dialect into a :class:`~hnet_lint.runconfig.RunConfig`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from .diagnostics import Diagnostic
+from .parsecodes import make
+from .runconfig import RunConfig, SourceMap
+from .schema import (
+    FLAT_DEFAULTS, FLAT_OPERATIONAL_KEYS, DataSection, FlatConfig, GenerationSection,
+    HNetModelConfig, NativeConfig, OptimizerSection, RoutingSection, ScheduleSection,
+    TrainingSection,
+)
+from .schema.base import normalize_dtype
+from .source import SourceDoc, load_file
+from .validation import field_names, unknown_key_diagnostic, validate_section
+
+__all__ = ["detect_dialect", "normalize", "DIALECTS"]
+
+DIALECTS = ("native", "flat", "model")
+
+_NATIVE_SECTIONS: dict[str, type] = {
+    "routing": RoutingSection, "optimizer": OptimizerSection, "schedule": ScheduleSection,
+    "training": TrainingSection, "data": DataSection, "generation": GenerationSection,
+}
+_FLAT_HINTS = {"model_config", "learning_rate", "lr_multipliers", "num_training_steps",
+               "max_grad_norm", "downsampling_factors", "load_balancing_weight"}
+
+ModelLoader = Callable[[str], SourceDoc]
+
+
+def detect_dialect(data: Any) -> str | None:
+    """Which dialect a document is written in, or ``None`` if it looks like none."""
+    if not isinstance(data, dict):
+        return None
+    if "arch_layout" in data:
+        return "model"
+    if "model" in data and isinstance(data["model"], (str, dict)):
+        return "native"
+    if _FLAT_HINTS & data.keys():
+        return "flat"
+    return None
+
+
+def normalize(
+    doc: SourceDoc, dialect: str, load_model: ModelLoader | None = None
+) -> tuple[RunConfig | None, list[Diagnostic]]:
+    """Validate ``doc`` as ``dialect`` and build the canonical run config.
+
+    ``load_model`` loads referenced model files (a cache in :mod:`hnet_lint.api`).
+    """
+    load_model = load_model or (lambda p: load_file(p))
+    if not isinstance(doc.data, dict):
+        span = doc.span_of(())
+        got = type(doc.data).__name__
+        return None, [make("HNL007", span, f"a config must be a mapping at the top, got {got}")]
+    return {"native": _native, "flat": _flat, "model": _model}[dialect](doc, load_model)
+
+
+def _model(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diagnostic]]:
+    sources = SourceMap()
+    sources.add((), doc, ())
+    sources.add(("model",), doc, ())
+    model, diags = validate_section(HNetModelConfig, doc.data, doc, ())
+    return RunConfig("model", doc, sources, model=model), diags
+
+
+def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diagnostic]]:
+    data: dict = doc.data
+    sources = SourceMap()
+    sources.add((), doc, ())
+    diags: list[Diagnostic] = []
+    valid_top = field_names(NativeConfig)
+    for key in data:
+        if key not in valid_top:
+            diags.append(unknown_key_diagnostic(doc, (), key, valid_top))
+    run = RunConfig("native", doc, sources)
+    for name, section_model in _NATIVE_SECTIONS.items():
+        section_data = data.get(name, {})
+        if section_data is None:
+            section_data = {}
+        value, errs = validate_section(section_model, section_data, doc, (name,))
+        diags.extend(errs)
+        setattr(run, name, value)
+    model_value = data.get("model")
+    if model_value is None:
+        diags.append(make("HNL008", doc.span_of(()), "missing required key 'model'"))
+    elif isinstance(model_value, str):
+        run.model, errs = _referenced_model(doc, ("model",), model_value, [run.base_dir],
+                                            sources, load_model)
+        diags.extend(errs)
+    else:
+        sources.add(("model",), doc, ("model",))
+        run.model, errs = validate_section(HNetModelConfig, model_value, doc, ("model",))
+        diags.extend(errs)
+    return run, diags
+
+
+def _referenced_model(
+    doc: SourceDoc, key_path: tuple, ref: str, search: list[str], sources: SourceMap,
+    load_model: ModelLoader,
+) -> tuple[HNetModelConfig | None, list[Diagnostic]]:
+    """Load the model JSON that ``ref`` names, trying each folder of ``search`` in turn."""
+    sources.add(("model",), doc, key_path)  # until the file is found, point at the reference
+    candidates = [ref] if os.path.isabs(ref) else [os.path.join(d, ref) for d in search]
+    found = next((c for c in candidates if os.path.isfile(c)), None)
+    if found is None:
+        where = ", ".join(sorted({os.path.relpath(os.path.dirname(c) or ".") for c in candidates}))
+        msg = f"model file {ref!r} not found (looked in: {where})"
+        return None, [make("HNL701", doc.span_of(key_path), msg, path=key_path)]
+    model_doc = load_model(found)
+    diags = list(model_doc.diagnostics)
+    if model_doc.root is None:
+        return None, diags
+    if not isinstance(model_doc.data, dict):
+        diags.append(make("HNL007", model_doc.span_of(()), "a model config must be a mapping"))
+        return None, diags
+    sources.add(("model",), model_doc, ())
+    model, errs = validate_section(HNetModelConfig, model_doc.data, model_doc, ())
+    return model, diags + errs
+
+
+# Flat keys -> canonical paths. Order matters only for readability.
+_FLAT_MAP: dict[str, tuple] = {
+    "learning_rate": ("optimizer", "lr"),
+    "lr_multipliers": ("optimizer", "lr_multiplier"),
+    "adam_eps": ("optimizer", "eps"),
+    "weight_decay": ("optimizer", "weight_decay"),
+    "warmup_steps": ("schedule", "warmup_steps"),
+    "warmup_ratio": ("schedule", "warmup_ratio"),
+    "num_training_steps": ("schedule", "total_steps"),
+    "lr_scheduler": ("schedule", "name"),
+    "stable_ratio": ("schedule", "stable_ratio"),
+    "decay_ratio": ("schedule", "decay_ratio"),
+    "decay_type": ("schedule", "decay_type"),
+    "min_lr": ("schedule", "min_lr"),
+    "max_grad_norm": ("training", "grad_clip"),
+    "batch_size": ("training", "batch_size"),
+    "gradient_accumulation_steps": ("training", "grad_accum_steps"),
+    "max_seq_length": ("training", "seq_len"),
+    "dtype": ("training", "param_dtype"),
+    "seed": ("training", "seed"),
+    "downsampling_factors": ("routing", "target_ratio"),
+    "load_balancing_weight": ("routing", "ratio_loss_weight"),
+}
+
+
+def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diagnostic]]:
+    data: dict = doc.data
+    sources = SourceMap()
+    sources.add((), doc, ())
+    diags: list[Diagnostic] = []
+    known = set(field_names(FlatConfig))
+    for key in data:
+        if key not in known and key not in FLAT_OPERATIONAL_KEYS:
+            diags.append(unknown_key_diagnostic(doc, (), key, sorted(known), code="HNL009"))
+    flat, errs = validate_section(FlatConfig, data, doc, ())
+    diags.extend(errs)
+    run = RunConfig("flat", doc, sources)
+    values = dict(flat.model_dump(by_alias=True, exclude_none=True)) if flat else {}
+    values = {k: v for k, v in values.items() if k in known}
+    for key, default in FLAT_DEFAULTS.items():
+        if key not in values:
+            values[key] = default
+            run.defaults[_FLAT_MAP[key]] = default
+    mult = values.get("lr_multipliers")
+    if isinstance(mult, str):
+        values["lr_multipliers"], err = _comma_list(mult, doc)
+        if err:
+            diags.append(err)
+    canonical: dict[str, dict[str, Any]] = {s: {} for s in _NATIVE_SECTIONS}
+    for key, target in _FLAT_MAP.items():
+        if key in values and values[key] is not None:
+            canonical[target[0]][target[1]] = values[key]
+            sources.add(target, doc, (key,))
+    betas = [values.get("adam_beta1"), values.get("adam_beta2")]
+    if None not in betas:
+        canonical["optimizer"]["betas"] = betas
+    sources.add(("optimizer", "betas", 0), doc, ("adam_beta1",))
+    sources.add(("optimizer", "betas", 1), doc, ("adam_beta2",))
+    sources.add(("optimizer", "betas"), doc, ("adam_beta2",))
+    if "param_dtype" in canonical["training"]:
+        canonical["training"]["param_dtype"] = normalize_dtype(canonical["training"]["param_dtype"])
+    for name, section_model in _NATIVE_SECTIONS.items():
+        # Already type-checked against FlatConfig: this cannot fail on types, only on
+        # values that the flat format allows and the canonical one does not.
+        value, errs = validate_section(section_model, canonical[name], doc, ())
+        setattr(run, name, value)
+    ref = data.get("model_config")
+    if isinstance(ref, str):
+        run.model, errs = _referenced_model(doc, ("model_config",), ref, _search_dirs(doc),
+                                            sources, load_model)
+        diags.extend(errs)
+    return run, diags
+
+
+def _comma_list(text: str, doc: SourceDoc) -> tuple[list[float] | None, Diagnostic | None]:
+    try:
+        return [float(part) for part in text.split(",") if part.strip()], None
+    except ValueError:
+        msg = f"lr_multipliers {text!r} is not a comma-separated list of numbers"
+        return None, make("HNL007", doc.span_of(("lr_multipliers",)), msg,
+                          path=("lr_multipliers",))
+
+
+def _search_dirs(doc: SourceDoc) -> list[str]:
+    """The config's folder, each parent up to the repository root, then the working dir."""
+    here = os.path.dirname(os.path.abspath(doc.path))
+    dirs = [here]
+    while not os.path.exists(os.path.join(here, ".git")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+        dirs.append(here)
+    if os.getcwd() not in dirs:
+        dirs.append(os.getcwd())
+    return dirs

@@ -1,0 +1,37 @@
+"""Output formats, looked up by name. Each reporter is ``render(report, ctx) -> str``.
+
+Reporters are imported only when chosen, so the default text path never imports jinja2
+or jsonschema.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["FORMATS", "get_reporter", "RenderContext"]
+
+#: format name -> "module:function" (relative to this package)
+FORMATS: dict[str, str] = {
+    "text": "text:render",
+    "concise": "text:render_concise",
+    "json": "jsonfmt:render",
+}
+
+
+@dataclass
+class RenderContext:
+    """What reporters may need besides the diagnostics."""
+
+    color: bool = False
+    show_source: bool = True
+    statistics: bool = False
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """File -> lines, for code frames."""
+
+
+def get_reporter(name: str) -> Callable:
+    module_name, func = FORMATS[name].split(":")
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return getattr(module, func)

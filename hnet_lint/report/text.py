@@ -1,0 +1,79 @@
+"""Human output, like ruff's: ``file:line:col: CODE [severity] message`` plus a code frame."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..diagnostics import Diagnostic, Severity
+
+__all__ = ["render", "render_concise", "summary_line", "statistics_table"]
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def _paint(text: str, code: str, on: bool) -> str:
+    return f"{code}{text}{_RESET}" if on else text
+
+
+def headline(diag: Diagnostic, color: bool = False) -> str:
+    where = f"{diag.span.file}:{diag.span.line}:{diag.span.column}:"
+    sev = _paint(f"[{diag.severity.label}]", _COLORS[diag.severity], color)
+    return f"{_paint(where, _BOLD, color)} {_paint(diag.code, _BOLD, color)} {sev} {diag.message}"
+
+
+def code_frame(diag: Diagnostic, lines: list[str], color: bool = False) -> list[str]:
+    """The offending line with a caret run under the span (first line of multi-line spans)."""
+    span = diag.span
+    if not lines or not 1 <= span.line <= len(lines):
+        return []
+    text = lines[span.line - 1].replace("\t", " ")
+    if len(text) > 200:
+        return []
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    width = max(1, min(end, len(text) + 1) - span.column)
+    gutter = f"{span.line:>4} | "
+    marker = " " * (len(gutter) - 2) + "| " + " " * (span.column - 1) + "^" * width
+    return [_paint(gutter, _DIM, color) + text, _paint(marker, _COLORS[diag.severity], color)]
+
+
+def summary_line(diags: list[Diagnostic], files: int, suppressed: int = 0) -> str:
+    if not diags:
+        tail = f" ({suppressed} suppressed)" if suppressed else ""
+        return f"All checks passed: {files} file{'s' if files != 1 else ''}{tail}."
+    counts = Counter(d.severity for d in diags)
+    parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}"
+             for s in sorted(counts, reverse=True)]
+    tail = f", {suppressed} suppressed" if suppressed else ""
+    return f"Found {len(diags)} finding{'s' if len(diags) != 1 else ''} " \
+           f"({', '.join(parts)}{tail}) in {files} file{'s' if files != 1 else ''}."
+
+
+def statistics_table(diags: list[Diagnostic]) -> list[str]:
+    counts = Counter((d.code, d.name, d.severity.label) for d in diags)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
+    return [f"{n:>5}  {code}  {name:<34} {sev}" for (code, name, sev), n in rows]
+
+
+def render(report, ctx) -> str:
+    active = report.active
+    out: list[str] = []
+    for diag in active:
+        out.append(headline(diag, ctx.color))
+        if ctx.show_source:
+            frame = code_frame(diag, ctx.sources.get(diag.span.file, []), ctx.color)
+            out.extend(frame)
+            out.append("")
+    if ctx.statistics and active:
+        out.extend(statistics_table(active))
+        out.append("")
+    suppressed = len(report.diagnostics) - len(active)
+    out.append(summary_line(active, len(report.files), suppressed))
+    return "\n".join(out) + "\n"
+
+
+def render_concise(report, ctx) -> str:
+    lines = [headline(d, ctx.color) for d in report.active]
+    if ctx.statistics and report.active:
+        lines.extend(statistics_table(report.active))
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,104 @@
+"""The normalized run: one shape for all three dialects, plus a map back to the source.
+
+Rules only ever see a :class:`RunConfig`. Every value in it has a *canonical* key path
+(``optimizer.lr_multiplier[2]``, ``model.attn_cfg.num_heads[1]``); the :class:`SourceMap`
+turns such a path into the file and span where the value was written: the flat dialect's
+``lr_multipliers``, or a model JSON referenced from the run config.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Hashable
+
+from .diagnostics import Span
+from .layout import Layout, LayoutError, parse_layout
+from .schema import (
+    DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
+    ScheduleSection, TrainingSection,
+)
+from .source import SourceDoc
+
+__all__ = ["SourceMap", "RunConfig", "Located"]
+
+Path = tuple[Hashable, ...]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a canonical path was written: file, span and the key path in that file."""
+
+    doc: SourceDoc
+    span: Span
+    path: Path
+    written: bool
+    """False when the value is a default that appears nowhere in the file."""
+
+
+@dataclass
+class SourceMap:
+    """Canonical path prefixes -> (document, path prefix in that document)."""
+
+    entries: dict[Path, tuple[SourceDoc, Path]] = field(default_factory=dict)
+
+    def add(self, canonical: Path, doc: SourceDoc, path: Path) -> None:
+        self.entries[canonical] = (doc, path)
+
+    def locate(self, canonical: Path, *, key: bool = False) -> Located:
+        for cut in range(len(canonical), -1, -1):
+            hit = self.entries.get(canonical[:cut])
+            if hit is not None:
+                doc, prefix = hit
+                path = prefix + canonical[cut:]
+                written = doc.node_at(path) is not None
+                return Located(doc, doc.span_of(path, key=key), path, written)
+        raise KeyError(canonical)
+
+
+@dataclass
+class RunConfig:
+    """A run config in canonical form. Sections that were absent or invalid are ``None``."""
+
+    dialect: str
+    """``native``, ``flat`` or ``model``."""
+    doc: SourceDoc
+    """The file being linted."""
+    sources: SourceMap
+    model: HNetModelConfig | None = None
+    routing: RoutingSection | None = None
+    optimizer: OptimizerSection | None = None
+    schedule: ScheduleSection | None = None
+    training: TrainingSection | None = None
+    data: DataSection | None = None
+    generation: GenerationSection | None = None
+    defaults: dict[Path, Any] = field(default_factory=dict)
+    """Canonical paths whose value is the trainer's default, not written in the file."""
+
+    @property
+    def base_dir(self) -> str:
+        return os.path.dirname(os.path.abspath(self.doc.path))
+
+    @cached_property
+    def layout_or_error(self) -> Layout | LayoutError | None:
+        if self.model is None:
+            return None
+        try:
+            return parse_layout(self.model.arch_layout)
+        except LayoutError as exc:
+            return exc
+
+    @property
+    def layout(self) -> Layout | None:
+        """The parsed layout, or ``None`` when it is missing or invalid (a rule reports it)."""
+        value = self.layout_or_error
+        return value if isinstance(value, Layout) else None
+
+    @property
+    def num_stages(self) -> int | None:
+        """S, the number of chunking stages; stages are numbered 0..S."""
+        return self.layout.num_stages if self.layout else None
+
+    def is_default(self, canonical: Path) -> bool:
+        return canonical in self.defaults

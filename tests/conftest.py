@@ -1,0 +1,44 @@
+"""Shared fixtures: the repository root and a helper that lints text in a temp folder."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from hnet_lint.api import Report, lint_paths
+from hnet_lint.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MODEL_1STAGE = {
+    "arch_layout": ["m2", ["T4"], "m2"],
+    "d_model": [256, 320],
+    "d_intermediate": [0, 768],
+    "vocab_size": 256,
+    "ssm_cfg": {"chunk_size": 64, "d_conv": 4, "d_state": 32, "expand": 2},
+    "attn_cfg": {"num_heads": [4, 4], "rotary_emb_dim": [16, 16], "window_size": [255, -1]},
+    "tie_embeddings": False,
+}
+
+
+@pytest.fixture
+def lint_text(tmp_path: Path):
+    """Write ``files`` (name -> text) into a temp dir and lint the first one."""
+
+    def run(files: dict[str, str], settings: Settings | None = None) -> Report:
+        names = list(files)
+        for name, text in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            return lint_paths([names[0]], settings)
+        finally:
+            os.chdir(cwd)
+
+    return run
