@@ -1,0 +1,1 @@
+"""Click subcommands of `hnet-lint`, one module per command; `hnet_lint.cli` registers them."""
