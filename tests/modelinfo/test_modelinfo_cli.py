@@ -54,7 +54,7 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
 def test_malformed_json_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text('{"arch_layout": ["m4", \n')
-    _assert_one_line_error(CliRunner().invoke(model_info, [str(path)]), "invalid JSON")
+    _assert_one_line_error(CliRunner().invoke(model_info, [str(path)]), "JSON syntax error")
 
 
 @pytest.mark.parametrize("content", ["[1, 2]", json.dumps(tiny_config(d_model=[64]))])
@@ -74,8 +74,24 @@ def test_wrong_ratio_count_exits_2(config_file: Path) -> None:
 def test_non_utf8_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "binary.json"
     path.write_bytes(b"\xff\xfe\x00garbage")
-    _assert_one_line_error(CliRunner().invoke(model_info, [str(path)]), "cannot read file")
+    _assert_one_line_error(CliRunner().invoke(model_info, [str(path)]), "not valid UTF-8")
 
 
 def test_directory_exits_2(tmp_path: Path) -> None:
-    _assert_one_line_error(CliRunner().invoke(model_info, [str(tmp_path)]), "cannot read file")
+    _assert_one_line_error(CliRunner().invoke(model_info, [str(tmp_path)]), "is a directory")
+
+
+def test_native_run_config_supplies_ratios_and_batch_geometry(tmp_path: Path) -> None:
+    """A run config is read through the linter: its routing ratios, seq_len, batch size and
+    dtypes become the defaults, so the memory estimate is the run's own."""
+    (tmp_path / "model.json").write_text(json.dumps(tiny_config()))
+    run = tmp_path / "run.yaml"
+    run.write_text("model: model.json\nrouting: {target_ratio: [4.0]}\n"
+                   "training: {batch_size: 3, seq_len: 512, param_dtype: bfloat16}\n")
+    result = CliRunner().invoke(model_info, [str(run), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["memory"]["batch_size"] == 3
+    assert data["memory"]["seq_len"] == 512
+    assert data["memory"]["param_dtype"] == "bfloat16"
+    assert data["flops"]["target_ratios"] == [4.0]
