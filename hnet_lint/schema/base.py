@@ -21,7 +21,8 @@ class Strict(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=False
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=False,
+        defer_build=True,  # built on first validation: a native file never builds FlatConfig
     )
 
 

@@ -38,7 +38,7 @@ FLAT_OPERATIONAL_KEYS = frozenset({
 class FlatConfig(Strict):
     """Flat trainer hyperparameters (``hyperparams.json``)."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True,
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True,
                               use_attribute_docstrings=False)
 
     model_config_: Optional[str] = Field(default=None, alias="model_config")
