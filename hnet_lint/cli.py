@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from . import __version__
 from .api import EXIT_USAGE
 from .diagnostics import HnetLintError
 
@@ -55,7 +56,7 @@ class _DefaultLintGroup(click.Group):
 
 
 @click.group(cls=_DefaultLintGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="hnet-lint", prog_name="hnet-lint")
+@click.version_option(__version__, prog_name="hnet-lint")
 def cli() -> None:
     """Lint H-Net training configs: `hnet-lint PATH...` (files or directories).
 
@@ -79,3 +80,12 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
+    except (OSError, UnicodeError) as exc:  # e.g. --output into a missing folder
+        click.echo(f"hnet-lint: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # a bug in hnet-lint: one line unless asked for the traceback
+        if os.environ.get("HNET_LINT_DEBUG"):
+            raise
+        click.echo(f"hnet-lint: internal error: {type(exc).__name__}: {exc} "
+                   "(set HNET_LINT_DEBUG=1 for the traceback, and please report it)", err=True)
+        sys.exit(EXIT_USAGE)
