@@ -80,12 +80,14 @@ def _parse_scalar(text: str):
 @click.option("--dialect", type=click.Choice(DIALECTS), help="Force the config dialect.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule.")
 @click.option("--no-source", is_flag=True, help="Omit code frames in text output.")
+@click.option("--explain", is_flag=True,
+              help="Text output: say why each rule matters (once per rule).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("--dry-run", is_flag=True,
               help="Build the model and run training probes (needs hnet-lint[dry-run]).")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
-         config, isolated, dialect, statistics, no_source, color, exit_zero, dry_run,
+         config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
          **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
@@ -104,6 +106,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and "NO_COLOR" not in os.environ)
     ctx = RenderContext(color=use_color, show_source=not no_source, statistics=statistics,
+                        explain=explain,
                         sources=_sources(report) if fmt == "text" and not no_source else {})
     sys.stdout.write(get_reporter(fmt)(report, ctx))
     for name, path in extra.items():

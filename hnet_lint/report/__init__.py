@@ -27,6 +27,8 @@ class RenderContext:
     color: bool = False
     show_source: bool = True
     statistics: bool = False
+    explain: bool = False
+    """Text output: print each rule's "Why it matters" under its first finding."""
     sources: dict[str, list[str]] = field(default_factory=dict)
     """File -> lines, for code frames."""
 

@@ -55,14 +55,34 @@ def statistics_table(diags: list[Diagnostic]) -> list[str]:
     return [f"{n:>5}  {code}  {name:<34} {sev}" for (code, name, sev), n in rows]
 
 
+def why_it_matters(code: str) -> list[str]:
+    """The "Why it matters" section of a rule's docs, indented for the terminal."""
+    from ..engine import registry
+
+    meta = registry().get(code)
+    if meta is None:
+        return []
+    doc = meta.doc
+    if "## Why it matters" in doc:
+        doc = doc.split("## Why it matters", 1)[1].split("##", 1)[0]
+    else:
+        doc = doc.split("\n\n", 1)[-1]
+    return [f"     = {line}".rstrip() for line in doc.strip().splitlines()]
+
+
 def render(report, ctx) -> str:
     active = report.active
     out: list[str] = []
+    explained: set[str] = set()
     for diag in active:
         out.append(headline(diag, ctx.color))
         if ctx.show_source:
             frame = code_frame(diag, ctx.sources.get(diag.span.file, []), ctx.color)
             out.extend(frame)
+        if ctx.explain and diag.code not in explained:
+            explained.add(diag.code)
+            out.extend(why_it_matters(diag.code))
+        if ctx.show_source or ctx.explain:
             out.append("")
     if ctx.statistics and active:
         out.extend(statistics_table(active))

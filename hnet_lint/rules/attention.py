@@ -191,8 +191,14 @@ def attention_stage_zero(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnosti
     if run.layout is None:
         return
     stage = run.layout.stages[0]
-    if stage.has_attention:
-        where = ("model", "arch_layout") if run.layout.num_stages == 0 else (
-            "model", "arch_layout", 0)
+    if not stage.has_attention:
+        return
+    if run.layout.num_stages == 0:
+        places = [("model", "arch_layout", 0)]
+    else:  # point at the encoder and/or decoder string that holds the attention
+        places = [("model", "arch_layout", index) for index, part in
+                  ((0, stage.encoder), (2, stage.decoder))
+                  if any(letter in "tT" and count > 0 for letter, count in part)]
+    for where in places:
         yield ctx.at(where, "attention at stage 0: official packed training asserts "
                             "(max_seqlen is a tensor there); use Mamba layers at the byte level")

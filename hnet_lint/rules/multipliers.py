@@ -218,7 +218,7 @@ def paper_value(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     `lambda_s = sqrt(N_gpt * D_S / D_s / prod_{i<s} N_i)`, where `D` are the stage widths,
     `N_i` the target ratios and `N_gpt` the bytes per token of a BPE baseline (option
     `n_gpt`, default 4.6; the paper's exact value is not confirmed). For the 2-stage XL
-    model with N = (3, 3) this gives about [3.03, 1.43, 0.72]. Whether the paper used
+    model with N = (3, 3) this gives about [3.03, 1.43, 0.715]. Whether the paper used
     target or realized ratios is unresolved, so this is information, not a verdict.
 
     ## Example
