@@ -37,7 +37,7 @@ def detect_dialect(data: Any) -> str | None:
         return None
     if "arch_layout" in data:
         return "model"
-    if "model" in data and isinstance(data["model"], (str, dict)):
+    if "model" in data:
         return "native"
     if _FLAT_HINTS & data.keys():
         return "flat"
@@ -87,6 +87,11 @@ def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Di
     model_value = data.get("model")
     if model_value is None:
         diags.append(make("HNL008", doc.span_of(()), "missing required key 'model'"))
+    elif not isinstance(model_value, (str, dict)):
+        got = type(model_value).__name__
+        diags.append(make("HNL007", doc.span_of(("model",)),
+                          f"model must be a path to a model JSON or an inline model mapping, "
+                          f"got {got}", path=("model",)))
     elif isinstance(model_value, str):
         run.model, errs = _referenced_model(doc, ("model",), model_value, [run.base_dir],
                                             sources, load_model)
@@ -107,7 +112,7 @@ def _referenced_model(
     candidates = [ref] if os.path.isabs(ref) else [os.path.join(d, ref) for d in search]
     found = next((c for c in candidates if os.path.isfile(c)), None)
     if found is None:
-        where = ", ".join(sorted({os.path.relpath(os.path.dirname(c) or ".") for c in candidates}))
+        where = ", ".join(dict.fromkeys(_shown(os.path.dirname(c) or ".") for c in candidates))
         msg = f"model file {ref!r} not found (looked in: {where})"
         return None, [make("HNL701", doc.span_of(key_path), msg, path=key_path)]
     model_doc = load_model(found)
@@ -194,6 +199,12 @@ def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diag
                                             sources, load_model)
         diags.extend(errs)
     return run, diags
+
+
+def _shown(folder: str) -> str:
+    """A folder as a user would type it: relative inside the working directory."""
+    rel = os.path.relpath(folder)
+    return os.path.abspath(folder) if rel.startswith("..") else rel
 
 
 def _comma_list(text: str, doc: SourceDoc) -> tuple[list[float] | None, Diagnostic | None]:

@@ -101,4 +101,5 @@ class RunConfig:
         return self.layout.num_stages if self.layout else None
 
     def is_default(self, canonical: Path) -> bool:
-        return canonical in self.defaults
+        """Whether the value at ``canonical`` (or a container of it) is a trainer default."""
+        return any(canonical[:cut] in self.defaults for cut in range(len(canonical), 0, -1))
