@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from ..diagnostics import Diagnostic, Severity
-from .text import headline, summary_line
+from .text import headline, hidden_counts, summary_line
 
 __all__ = ["render", "annotation", "escape_data", "escape_property", "ANNOTATION_CAP"]
 
@@ -88,8 +88,7 @@ def render(report, ctx) -> str:
         lines.append("::group::hnet-lint: all findings")
         lines.extend(headline(d) for d in _ordered(active))
         lines.append("::endgroup::")
-    suppressed = len(report.diagnostics) - len(active)
-    lines.append(summary_line(active, len(report.files), suppressed))
+    lines.append(summary_line(active, len(report.files), *hidden_counts(report)))
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
         from .summary import append_summary
