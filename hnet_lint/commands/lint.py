@@ -86,9 +86,14 @@ def _parse_scalar(text: str):
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("--dry-run", is_flag=True,
               help="Build the model and run training probes (needs hnet-lint[dry-run]).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place, then lint again.")
+@click.option("--baseline", type=click.Path(), help="Findings listed in this file do not fail.")
+@click.option("--write-baseline", is_flag=True,
+              help="Write current findings to --baseline FILE (default "
+                   ".hnet-lint-baseline.json) and exit 0.")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
-         **_: object) -> None:
+         fix=False, baseline=None, write_baseline=False, **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
         raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
@@ -99,10 +104,22 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
         if name not in FORMATS:
             raise HnetLintError(f"unknown output format {name!r}; one of {', '.join(FORMATS)}")
     report = lint_paths(paths, settings, dialect)
+    if fix:
+        from ..fix import apply_fixes
+
+        fixed = apply_fixes(report)
+        click.echo(f"hnet-lint: applied {fixed} fix{'es' if fixed != 1 else ''}", err=True)
+        if fixed:  # spans and findings changed; report what is left
+            report = lint_paths(paths, settings, dialect)
     if dry_run:
         from ..dryrun.cli_bridge import run_dry_run  # imports torch
 
         run_dry_run(report, settings)
+    if baseline or write_baseline:
+        from ..baseline import gate
+
+        if gate(report, baseline, write_baseline):
+            sys.exit(0)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and "NO_COLOR" not in os.environ)
     ctx = RenderContext(color=use_color, show_source=not no_source, statistics=statistics,

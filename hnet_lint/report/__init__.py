@@ -17,6 +17,9 @@ FORMATS: dict[str, str] = {
     "text": "text:render",
     "concise": "text:render_concise",
     "json": "jsonfmt:render",
+    "sarif": "sarif:render",
+    "github": "github:render",
+    "github-summary": "summary:render",
 }
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from ..diagnostics import Diagnostic, Severity
 
-__all__ = ["render", "render_concise", "summary_line", "statistics_table"]
+__all__ = ["render", "render_concise", "summary_line", "statistics_table", "hidden_counts"]
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -37,14 +37,17 @@ def code_frame(diag: Diagnostic, lines: list[str], color: bool = False) -> list[
     return [_paint(gutter, _DIM, color) + text, _paint(marker, _COLORS[diag.severity], color)]
 
 
-def summary_line(diags: list[Diagnostic], files: int, suppressed: int = 0) -> str:
+def summary_line(diags: list[Diagnostic], files: int, suppressed: int = 0,
+                 baselined: int = 0) -> str:
+    hidden = ", ".join(t for t in (f"{suppressed} suppressed" if suppressed else "",
+                                   f"{baselined} baselined" if baselined else "") if t)
     if not diags:
-        tail = f" ({suppressed} suppressed)" if suppressed else ""
+        tail = f" ({hidden})" if hidden else ""
         return f"All checks passed: {files} file{'s' if files != 1 else ''}{tail}."
     counts = Counter(d.severity for d in diags)
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}"
              for s in sorted(counts, reverse=True)]
-    tail = f", {suppressed} suppressed" if suppressed else ""
+    tail = f", {hidden}" if hidden else ""
     return f"Found {len(diags)} finding{'s' if len(diags) != 1 else ''} " \
            f"({', '.join(parts)}{tail}) in {files} file{'s' if files != 1 else ''}."
 
@@ -70,6 +73,13 @@ def why_it_matters(code: str) -> list[str]:
     return [f"     = {line}".rstrip() for line in doc.strip().splitlines()]
 
 
+def hidden_counts(report) -> tuple[int, int]:
+    """(suppressed inline, baselined) findings of ``report``."""
+    hidden = [d for d in report.diagnostics if d.suppressed]
+    baselined = sum(1 for d in hidden if (d.data or {}).get("baseline"))
+    return len(hidden) - baselined, baselined
+
+
 def render(report, ctx) -> str:
     active = report.active
     out: list[str] = []
@@ -87,8 +97,8 @@ def render(report, ctx) -> str:
     if ctx.statistics and active:
         out.extend(statistics_table(active))
         out.append("")
-    suppressed = len(report.diagnostics) - len(active)
-    out.append(summary_line(active, len(report.files), suppressed))
+    suppressed, baselined = hidden_counts(report)
+    out.append(summary_line(active, len(report.files), suppressed, baselined))
     return "\n".join(out) + "\n"
 
 

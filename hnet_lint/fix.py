@@ -1,0 +1,130 @@
+"""``--fix``: safe, text-level rewrites at the exact spans the loader reported.
+
+Only mechanical fixes whose result means what the author evidently meant:
+
+* HNL002: a YAML 1.1 string-float such as ``2e-4`` becomes ``2.0e-4``;
+* a flat trainer's comma-string multiplier list ``"3.0,1.7,0.9"`` becomes the list
+  ``[3.0, 1.7, 0.9]`` (the trainer accepts both; the list is what every tool can read).
+
+Nothing else is touched: comments, quoting and layout stay as written. Each edit first
+checks that the text at the span is what the finding describes, so a stale span never
+corrupts a file. Fixes whose right answer is a judgment (an LR, a multiplier) are not
+offered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .diagnostics import Span
+
+__all__ = ["Edit", "plan_fixes", "apply_fixes", "with_dot"]
+
+_SCI = re.compile(r"([-+]?)(\d[\d_]*)?(\.\d*)?[eE]([-+]?\d+)\Z")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text at ``span`` (which must read ``old``) with ``new``."""
+
+    span: Span
+    old: str
+    new: str
+
+
+def with_dot(text: str) -> str | None:
+    """``2e-4`` -> ``2.0e-4``, ``.5e3`` -> ``0.5e3``; ``None`` when not such a number."""
+    match = _SCI.match(text)
+    if not match:
+        return None
+    sign, whole, frac, exp = match.groups()
+    whole = whole or "0"
+    frac = frac if frac and len(frac) > 1 else ".0"
+    return f"{sign}{whole}{frac}e{exp}"
+
+
+def _comma_list(raw: str, fmt: str) -> str | None:
+    """``"3.0,1.7,0.9"`` (quotes included, as written) -> ``[3.0, 1.7, 0.9]``."""
+    if len(raw) < 2 or raw[0] != raw[-1] or raw[0] not in "\"'":
+        return None
+    parts = [p.strip() for p in raw[1:-1].split(",")]
+    if len(parts) < 2 or not all(_NUMBER.match(p) for p in parts):
+        return None
+    if fmt == "yaml":  # keep YAML 1.1 readers from turning `1e-3` into a string
+        parts = [with_dot(p) or p for p in parts]
+    else:  # JSON has no leading `+` or bare `.5`
+        parts = [p.lstrip("+") if not p.startswith(".") else "0" + p for p in parts]
+        parts = [("-0" + p[1:]) if p.startswith("-.") else p for p in parts]
+    return "[" + ", ".join(parts) + "]"
+
+
+def plan_fixes(report) -> dict[str, list[Edit]]:
+    """The edits for every fixable finding in ``report``, by file."""
+    plans: dict[str, list[Edit]] = {}
+    for diag in report.active:
+        if diag.code != "HNL002":
+            continue
+        old = _text_at(diag.span)
+        new = with_dot(old) if old is not None else None
+        if new:
+            plans.setdefault(diag.span.file, []).append(Edit(diag.span, old, new))
+    for file, run in report.runs.items():
+        doc = run.doc
+        if run.dialect != "flat" or not isinstance((doc.data or {}).get("lr_multipliers"), str):
+            continue
+        span = doc.span_of(("lr_multipliers",))
+        old = _text_at(span)
+        new = _comma_list(old, doc.fmt) if old is not None else None
+        if new:
+            plans.setdefault(span.file, []).append(Edit(span, old, new))
+    return plans
+
+
+def apply_fixes(report) -> int:
+    """Apply :func:`plan_fixes` to the files; returns the number of edits made."""
+    done = 0
+    for file, edits in plan_fixes(report).items():
+        text, bom = _read(file)
+        lines = text.splitlines(keepends=True)
+        # Last edit first, so earlier offsets stay valid.
+        for edit in sorted(edits, key=lambda e: (e.span.line, e.span.column), reverse=True):
+            start, end = _offsets(lines, edit.span)
+            joined = "".join(lines)
+            if joined[start:end] != edit.old:
+                continue
+            joined = joined[:start] + edit.new + joined[end:]
+            lines = joined.splitlines(keepends=True)
+            done += 1
+        with open(file, "w", encoding="utf-8", newline="") as fh:
+            fh.write(bom + "".join(lines))
+    return done
+
+
+def _read(file: str) -> tuple[str, str]:
+    with open(file, encoding="utf-8", newline="") as fh:
+        text = fh.read()
+    if text.startswith("\ufeff"):
+        return text[1:], "\ufeff"
+    return text, ""
+
+
+def _offsets(lines: list[str], span: Span) -> tuple[int, int]:
+    def at(line: int, col: int) -> int:
+        return sum(len(x) for x in lines[: line - 1]) + col - 1
+
+    return at(span.line, span.column), at(span.end_line, span.end_column)
+
+
+def _text_at(span: Span) -> str | None:
+    """The source text a span covers, or ``None`` if the file cannot be read."""
+    try:
+        text, _ = _read(span.file)
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = text.splitlines(keepends=True)
+    if not 1 <= span.line <= span.end_line <= len(lines):
+        return None
+    start, end = _offsets(lines, span)
+    return "".join(lines)[start:end]

@@ -1,0 +1,67 @@
+"""--fix: exact-span, comment-preserving rewrites; re-lint afterwards."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from hnet_lint.fix import with_dot
+
+from .gate_helpers import make_repo, subprocess_env
+
+SCI = """\
+# yaml-language-server: $schema=../schemas/hnet-run.schema.json
+model: models/hnet_1stage_tiny.json
+optimizer:
+  lr: 2e-4        # peak, keep this comment
+  eps: 1E-8
+  betas: [0.9, 0.95]
+"""
+
+
+def _cli(repo, *args):
+    return subprocess.run([sys.executable, "-m", "hnet_lint", *args], cwd=repo,
+                          env=subprocess_env(), capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2e-4", "2.0e-4"), ("1E-8", "1.0e-8"), ("-3e+2", "-3.0e+2"),
+    (".5e3", "0.5e3"), ("5.e3", "5.0e3"), ("2.5e-4", "2.5e-4"), ("abc", None),
+])
+def test_with_dot(text, expected):
+    assert with_dot(text) == expected
+
+
+def test_fix_yaml_floats_preserves_everything_else(tmp_path):
+    repo = make_repo(tmp_path)
+    cfg = repo / "examples" / "sci.yaml"
+    cfg.write_text(SCI)
+    before = _cli(repo, "examples/sci.yaml", "--format", "concise")
+    assert before.stdout.count("HNL002") == 2
+    run = _cli(repo, "examples/sci.yaml", "--fix", "--format", "concise")
+    assert "applied 2 fixes" in run.stderr and "HNL002" not in run.stdout
+    assert cfg.read_text() == SCI.replace("2e-4", "2.0e-4").replace("1E-8", "1.0e-8")
+    again = _cli(repo, "examples/sci.yaml", "--fix", "--format", "concise")
+    assert "applied 0 fixes" in again.stderr and cfg.read_text().count("2.0e-4") == 1
+
+
+def test_fix_flat_comma_string(tmp_path):
+    repo = make_repo(tmp_path)
+    flat = repo / "examples" / "incident" / "original-flat.json"
+    original = flat.read_text()
+    run = _cli(repo, str(flat.relative_to(repo)), "--fix", "--format", "concise")
+    assert "applied 1 fix" in run.stderr
+    fixed = flat.read_text()
+    assert fixed == original.replace('"3.0,1.7,0.9"', "[3.0, 1.7, 0.9]")
+    # The findings about the values themselves are a judgment and stay.
+    assert "HNL204" in run.stdout
+
+
+def test_fix_leaves_judgment_calls_alone(tmp_path):
+    repo = make_repo(tmp_path)
+    cfg = repo / "examples" / "incident" / "original.yaml"
+    original = cfg.read_text()
+    run = _cli(repo, "examples/incident/original.yaml", "--fix")
+    assert "applied 0 fixes" in run.stderr and cfg.read_text() == original
