@@ -119,11 +119,12 @@ def _is_divergence(loss: Series, event: ZEvent, min_sustained: int) -> bool:
 
 @detector("HNL904", "loss-spike", Severity.WARNING, "literature", Z_OPTIONS)
 def loss_spike(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
-    """The loss rose above mean + 6 sigma of its previous 128 values, then came back.
+    """The loss rose more than 6 sigma above its recent trend, then came back.
 
-    Window 128 values, threshold 6 sigma, at least 32 values of history (OLMo-core's
-    StabilityMonitor); flagged values stay out of the history; sigma floored at 0.1% of
-    the mean.
+    Window 128 logged values, threshold 6 sigma, at least 32 values of history (OLMo-core's
+    StabilityMonitor numbers). Unlike OLMo-core, the expectation is a straight line fitted
+    to the window, not its mean, so a steeply falling loss does not hide spikes in its own
+    trend. Flagged values stay out of the history; sigma is floored at 0.1% of the loss.
 
     ## Why it matters
     Isolated spikes happen in healthy large runs (PaLM saw ~20) and usually come from a
@@ -142,8 +143,8 @@ def loss_spike(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
         more = f"; {len(spikes)} spikes in all" if len(spikes) > 1 else ""
         yield ctx.at(loss, e.peak,
                      f"loss spiked to {num(loss.values[e.peak])} at step "
-                     f"{loss.steps[e.peak]:,} (z = {e.peak_z:.1f} against "
-                     f"{num(e.mean)} +- {num(e.std)} of the previous "
+                     f"{loss.steps[e.peak]:,} (z = {e.peak_z:.1f}: expected {num(e.mean)} +- "
+                     f"{num(e.std)} from the trend of the previous "
                      f"{ctx.options['window']} values; threshold "
                      f"{num(ctx.options['threshold'])} sigma); steps "
                      f"{loss.steps[e.start]:,}-{loss.steps[e.end]:,} flagged, then back "
@@ -156,7 +157,7 @@ def loss_spike(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
 
 @detector("HNL905", "loss-divergence", Severity.ERROR, "heuristic", Z_OPTIONS)
 def loss_divergence(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
-    """The loss left its baseline (mean + 6 sigma, 128-value window) and never came back.
+    """The loss left its trend (6 sigma, 128-value window) and never came back.
 
     Same rule as HNL904, but the flagged stretch runs to the end of the log and lasts at
     least `min_sustained` (10) logged values.
@@ -179,9 +180,10 @@ def loss_divergence(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
             continue
         finite = [i for i in range(e.start, e.end + 1) if math.isfinite(loss.values[i])]
         yield ctx.at(loss, e.start,
-                     f"loss diverged from step {loss.steps[e.start]:,}: it stayed above "
-                     f"{num(e.mean)} + {num(ctx.options['threshold'])} sigma "
-                     f"(sigma {num(e.std)}, window {ctx.options['window']}) for the "
+                     f"loss diverged from step {loss.steps[e.start]:,}: it stayed more than "
+                     f"{num(ctx.options['threshold'])} sigma above its trend (expected "
+                     f"{num(e.mean)}, "
+                     f"sigma {num(e.std)}, window {ctx.options['window']}) for the "
                      f"remaining {len(finite)} logged values through step "
                      f"{loss.steps[e.end]:,}, peaking at {num(loss.values[e.peak])} "
                      f"(z = {e.peak_z:.1f})",

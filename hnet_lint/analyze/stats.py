@@ -37,13 +37,18 @@ class ZEvent:
     peak_z: float
     mean: float
     std: float
-    """Baseline mean and standard deviation at the first flagged point."""
+    """Expected value (trend prediction) and residual sigma at the first flagged point."""
 
 
 def zscore_events(values: Sequence[float], window: int, threshold: float,
                   min_history: int, min_rel_std: float = 0.0) -> list[ZEvent]:
-    """Points whose value exceeds mean + ``threshold`` sigma of the previous ``window``
-    accepted points (OLMo-core's StabilityMonitor rule), grouped into events.
+    """Points more than ``threshold`` sigma above what the previous ``window`` accepted
+    points predict, grouped into events.
+
+    OLMo-core's StabilityMonitor compares with the window's plain mean. We fit a straight
+    line to the window instead and use its prediction and residual sigma: a loss that is
+    still falling steeply otherwise inflates sigma with its own trend and hides real
+    spikes. On a flat loss the two rules agree.
 
     Flagged points do not enter the history, so a run that leaves its baseline for good
     stays flagged instead of teaching the window a new normal. Non-finite values are left
@@ -58,7 +63,7 @@ def zscore_events(values: Sequence[float], window: int, threshold: float,
             continue
         z = None
         if len(history) >= min_history:
-            mean, std = mean_std(history[-window:])
+            mean, std = _trend(history[-window:])
             std = max(std, min_rel_std * abs(mean))
             z = (value - mean) / std if std > 0 else 0.0
         if z is not None and z > threshold:
@@ -71,6 +76,18 @@ def zscore_events(values: Sequence[float], window: int, threshold: float,
     if current:
         events.append(_event(current))
     return events
+
+
+def _trend(values: Sequence[float]) -> tuple[float, float]:
+    """Least-squares line through ``values`` (at positions 0..n-1): its prediction for
+    position n and the residual standard deviation."""
+    n = len(values)
+    xs = range(n)
+    mx, my = (n - 1) / 2, sum(values) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, values)) / sxx if sxx else 0.0
+    resid = sum((y - my - b * (x - mx)) ** 2 for x, y in zip(xs, values))
+    return my + b * (n - mx), math.sqrt(resid / max(n - 2, 1))
 
 
 def _event(points: list[tuple[int, float, float, float]]) -> ZEvent:
