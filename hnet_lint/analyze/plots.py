@@ -69,12 +69,24 @@ def plot_loss(log: RunLog, out_dir: str, stem: str) -> str | None:
     bx.set(title="Perplexity", xlabel="step", ylabel="perplexity exp(loss)", yscale="log")
     from matplotlib.ticker import FormatStrFormatter
 
-    for fmt_axis in (bx.yaxis.set_major_formatter, bx.yaxis.set_minor_formatter):
-        fmt_axis(FormatStrFormatter("%g"))  # "20", not "2 x 10^1"
+    bx.yaxis.set_major_formatter(FormatStrFormatter("%g"))  # "20", not "2 x 10^1"
+    ppl = [math.exp(min(v, 50)) for v in loss]
+    if max(ppl) / min(ppl) < 20:  # few decades: label the minor ticks too
+        bx.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    _mark_non_finite(log, (ax, bx))
     for a in (ax, bx):
         a.grid(alpha=0.3)
         a.legend(fontsize=8)
     return _save(fig, out_dir, f"{stem}loss.png")
+
+
+def _mark_non_finite(log: RunLog, axes) -> None:
+    """A red line at the first NaN/Inf loss, which the curves themselves cannot show."""
+    series = log.get("loss")
+    bad = [s for s, v in zip(series.steps, series.values) if not math.isfinite(v)]
+    if bad:
+        for a in axes:
+            a.axvline(bad[0], color="r", ls=":", lw=1.2, label=f"first NaN/Inf at step {bad[0]:,}")
 
 
 def plot_grad_norm(log: RunLog, out_dir: str, stem: str, clip: float | None) -> str | None:
@@ -113,8 +125,12 @@ def plot_lr(log: RunLog, out_dir: str, stem: str, expect: Expectations) -> str |
             m = mult[g] if 0 <= g < len(mult) else 1.0
             grid = _grid(steps[0], max(steps[-1], expect.schedule.total_steps))
             # drawn on top, thin and dark, so a perfect match still shows both lines
-            ax.plot(grid, [expect.schedule.lr(s) * m for s in grid], ls="--", lw=1.1,
-                    color="0.15", zorder=3, label=f"config schedule x {m:g}")
+            want = [expect.schedule.lr(s) * m for s in grid]
+            ax.plot(grid, want, ls="--", lw=1.1, color="0.15", zorder=3,
+                    label="config schedule x multiplier" if g == min(groups) else None)
+            top = max(range(len(want)), key=want.__getitem__)  # label at the peak,
+            ax.annotate(f"config x{m:g}", (grid[top], want[top]), fontsize=8,  # where
+                        xytext=(4, 4), textcoords="offset points")  # the curves are apart
     ax.set(title="Learning rate per parameter group", xlabel="step", ylabel="learning rate")
     ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     ax.grid(alpha=0.3)

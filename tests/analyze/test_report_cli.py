@@ -53,3 +53,18 @@ def test_cli_text_json_and_exit_codes(tmp_path: Path, config: str) -> None:
     assert "plots were turned off" in (out / "report.md").read_text()
     res = runner.invoke(cli, ["analyze", str(log), "--map", "bad"])
     assert res.exit_code != 0 and "FIELD=NAME" in str(res.exception or res.output)
+
+
+def test_codes_are_documented_and_explained() -> None:
+    from hnet_lint.analyze.detectors import analyze_codes
+
+    codes = analyze_codes()
+    assert list(codes) == [f"HNL{n}" for n in range(901, 913)]
+    assert len({m.name for m in codes.values()}) == len(codes)
+    for meta in codes.values():
+        assert meta.evidence in ("exact", "literature", "heuristic")
+        for heading in ("## Why it matters", "## Example", "## Use instead"):
+            assert heading in meta.doc, (meta.code, heading)
+    res = CliRunner().invoke(cli, ["rule", "HNL903"])
+    assert res.exit_code == 0 and "grad-norm-spike" in res.output
+    assert "Why it matters" in res.output
