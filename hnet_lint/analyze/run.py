@@ -1,0 +1,72 @@
+"""The analyze pipeline as a library call: read logs, lint the config, run the detectors.
+
+>>> from hnet_lint.analyze.run import analyze_logs
+>>> result = analyze_logs(["train.jsonl"], config="run.yaml")   # doctest: +SKIP
+>>> [d.code for d in result.report.active]                       # doctest: +SKIP
+['HNL903', 'HNL906']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from ..api import Report, lint_paths
+from ..diagnostics import Diagnostic, HnetLintError
+from ..schedules import schedule_from_config
+from .codes import Expectations
+from .detectors import run_detectors
+from .readers import read_log
+from .runlog import RunLog
+
+__all__ = ["Analysis", "analyze_logs", "expectations_from"]
+
+
+@dataclass
+class Analysis:
+    """Everything one ``analyze`` run produced."""
+
+    logs: list[RunLog]
+    expect: Expectations
+    findings: list[Diagnostic] = field(default_factory=list)
+    """Findings from the logs (phase ``analyze``)."""
+    static: list[Diagnostic] = field(default_factory=list)
+    """The config's static findings, when a config was given."""
+
+    @property
+    def report(self) -> Report:
+        """Both kinds of finding in one :class:`~hnet_lint.api.Report`, for the reporters."""
+        files = [log.path for log in self.logs] + ([self.expect.config]
+                                                   if self.expect.config else [])
+        return Report(diagnostics=sorted(self.findings + self.static), files=files)
+
+
+def expectations_from(run: Any, config: str) -> Expectations:
+    """What a normalized :class:`~hnet_lint.runconfig.RunConfig` says the log should show."""
+    opt, train, routing = run.optimizer, run.training, run.routing
+    lr = opt.lr if opt else None
+    return Expectations(
+        config=config, lr=lr,
+        multipliers=tuple(opt.lr_multiplier) if opt and opt.lr_multiplier else None,
+        schedule=schedule_from_config(lr, run.schedule),
+        grad_clip=train.grad_clip if train else None,
+        target_ratio=tuple(routing.target_ratio) if routing and routing.target_ratio else None,
+    )
+
+
+def analyze_logs(paths: Sequence[str], config: str | None = None,
+                 mapping: Mapping[str, str] | None = None,
+                 options: Mapping[str, Mapping[str, Any]] | None = None) -> Analysis:
+    """Read every log, lint ``config`` (if any) and run the detectors over each log."""
+    expect, static = Expectations(), []
+    if config is not None:
+        report = lint_paths([config])
+        static = report.active
+        runs = list(report.runs.values())
+        if not runs and not static:
+            raise HnetLintError(f"{config}: not an H-Net config")
+        if runs:
+            expect = expectations_from(runs[0], report.files[0] if report.files else config)
+    logs = [read_log(p, dict(mapping or {})) for p in paths]
+    findings = [d for log in logs for d in run_detectors(log, expect, options)]
+    return Analysis(logs=logs, expect=expect, findings=findings, static=static)
