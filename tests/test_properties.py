@@ -75,6 +75,15 @@ BASE_2STAGE["model"].update({
 BASE_2STAGE["routing"]["target_ratio"] = [3.0, 3.0]
 BASE_2STAGE["optimizer"]["lr_multiplier"] = [2.0, 1.5, 1.0]
 
+BASE_FLAT: dict[str, Any] = {
+    "model_config": "model.json", "learning_rate": 3e-4, "lr_multipliers": "2.0,1.0",
+    "warmup_steps": 500, "num_training_steps": 10000, "max_grad_norm": 1.0,
+    "lr_scheduler": "wsd", "stable_ratio": 0.7, "decay_ratio": 0.25, "adam_beta2": 0.95,
+    "downsampling_factors": [6.0], "load_balancing_weight": 0.03, "max_seq_length": 8192,
+    "dtype": "bfloat16", "seed": 0,
+}
+BASES = [BASE_1STAGE, BASE_2STAGE, BASE_FLAT, BASE_1STAGE["model"], BASE_2STAGE["model"]]
+
 replacements = st.one_of(
     st.none(), st.booleans(), st.text(max_size=6), st.sampled_from([-1, 0, -1e9, 10**30]),
     st.floats(min_value=-1e300, max_value=1e300), st.integers(-10**6, 10**6),
@@ -109,7 +118,7 @@ def _parent(doc: Any, path: tuple) -> Any:
 @st.composite
 def mutated_configs(draw: st.DrawFn) -> dict[str, Any]:
     """A valid config with 1 to 4 random mutations applied."""
-    doc = copy.deepcopy(draw(st.sampled_from([BASE_1STAGE, BASE_2STAGE])))
+    doc = copy.deepcopy(draw(st.sampled_from(BASES)))
     for _ in range(draw(st.integers(1, 4))):
         paths = _paths(doc)
         if not paths:
@@ -118,9 +127,9 @@ def mutated_configs(draw: st.DrawFn) -> dict[str, Any]:
         parent, last = _parent(doc, path), path[-1]
         action = draw(st.sampled_from(["drop", "replace", "negate", "shorten", "layout"]))
         if action == "layout":
-            doc.setdefault("model", {})
-            if isinstance(doc["model"], dict):
-                doc["model"]["arch_layout"] = draw(layouts)
+            model = doc if "arch_layout" in doc else doc.get("model")
+            if isinstance(model, dict):
+                model["arch_layout"] = draw(layouts)
         elif action == "drop":
             if isinstance(parent, dict):
                 del parent[last]
@@ -137,6 +146,7 @@ def mutated_configs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 _WORKDIR = Path(tempfile.mkdtemp(prefix="hnet-lint-props-"))
+(_WORKDIR / "model.json").write_text(json.dumps(BASE_1STAGE["model"]))  # for BASE_FLAT
 
 
 def _lint(text: str, suffix: str) -> tuple[list[Diagnostic], dict[str, str]]:

@@ -159,3 +159,21 @@ def test_crashing_rule_becomes_internal_error(monkeypatch: pytest.MonkeyPatch) -
     crash = [d for d in diags if d.code == "HNL012"]
     assert len(crash) == 1 and "HNL999" in crash[0].message and "injected" in crash[0].message
     assert "HNL119" in {d.code for d in diags}
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("null", "disabled (null)"), ("0", "disabled (0)"), (None, "disabled (not set)"),
+    ("[1.0]", None),  # invalid: HNL007 reports it, HNL306 must not call it "not set"
+])
+def test_no_clipping_message_says_what_was_written(value: str | None, message: str | None,
+                                                   lint_text) -> None:
+    """HNL306 distinguishes null, 0 and absent, and stays quiet on an invalid value."""
+    training = f"training: {{grad_clip: {value}}}\n" if value is not None else ""
+    source = (RULES_DIR / "HNL306-no-gradient-clipping" / "good.yaml").read_text()
+    model = source.split("routing:")[0]
+    report = lint_text({"run.yaml": model + training})
+    found = [d.message for d in report.active if d.code == "HNL306"]
+    if message is None:
+        assert found == [] and "HNL007" in {d.code for d in report.active}
+    else:
+        assert len(found) == 1 and message in found[0]

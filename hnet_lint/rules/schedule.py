@@ -199,7 +199,8 @@ def no_clipping(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     if clip is None and _written_but_invalid(run, ("training", "grad_clip")):
         return  # HNL007 already reports the value; it is not "not set"
     if clip is None or clip <= 0:
-        shown = "not set" if clip is None else f"{fmt_num(clip)}"
+        written = run.sources.locate(("training", "grad_clip")).written
+        shown = f"{fmt_num(clip)}" if clip is not None else "null" if written else "not set"
         yield ctx.at(("training", "grad_clip"), f"gradient clipping is disabled ({shown}); "
                                                 "set grad_clip, e.g. 1.0")
 
