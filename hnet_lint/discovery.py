@@ -19,8 +19,12 @@ def iter_candidate_files(path: str) -> Iterator[tuple[str, bool]]:
     if not os.path.isdir(path):
         yield path, True
         return
+    found = False
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.lower().endswith(CONFIG_EXTENSIONS):
+                found = True
                 yield os.path.join(root, name), False
+    if not found and path.rstrip("/" + os.sep).lower().endswith(CONFIG_EXTENSIONS):
+        yield path, True  # a folder named like a config file: report it as unreadable

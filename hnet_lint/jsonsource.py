@@ -79,7 +79,10 @@ class _Parser:
         match = _NUMBER.match(self.text, pos)
         if match:
             raw = match.group()
-            value: Any = float(raw) if match.group(1) or match.group(2) else int(raw)
+            try:
+                value: Any = float(raw) if match.group(1) or match.group(2) else int(raw)
+            except ValueError:  # more digits than int() converts (sys.int_info)
+                raise _JSONError(f"number with {len(raw)} digits is too long", pos) from None
             return Node("scalar", value, self.span(pos, match.end()), raw=raw), match.end()
         for word, value in (("true", True), ("false", False), ("null", None)):
             if self.text.startswith(word, pos):

@@ -51,7 +51,7 @@ def load_yaml(text: str, path: str, limits: Limits) -> SourceDoc:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _in_text(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
         doc.diagnostics.append(input_error(path, _yaml_message(exc), line, col))
         return doc
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters
@@ -66,6 +66,15 @@ def load_yaml(text: str, path: str, limits: Limits) -> SourceDoc:
         doc.root = None
         doc.diagnostics.append(input_error(path, str(exc), *exc.at))
     return doc
+
+
+def _in_text(text: str, line: int, col: int) -> tuple[int, int]:
+    """libyaml reports end-of-input errors on the line after a final line that has no
+    newline; move such positions to the end of the last line so they point into the file."""
+    lines = text.splitlines()
+    if line <= len(lines):
+        return line, col
+    return (len(lines), len(lines[-1]) + 1) if lines else (1, 1)
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:

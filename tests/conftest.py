@@ -42,3 +42,15 @@ def lint_text(tmp_path: Path):
             os.chdir(cwd)
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``pytest --update-golden`` rewrites ``rules/*/expected.txt`` from the current output."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the golden expected.txt of every rule case folder")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites goldens instead of comparing against them."""
+    return bool(request.config.getoption("--update-golden"))

@@ -236,6 +236,8 @@ def paper_value(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
         return
     if len(ratios) < len(widths) - 1 or any(n <= 0 for n in ratios):
         return
+    if any(w <= 0 for w in widths):  # sqrt of a non-positive width: nothing to show
+        return
     paper = paper_multipliers(widths, ratios, ctx.options["n_gpt"])
     shown = ", ".join(f"{v:.2f}" for v in paper)
     given = ", ".join(fmt_num(v) for v in mult[: len(widths)])

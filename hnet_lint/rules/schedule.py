@@ -196,8 +196,11 @@ def no_clipping(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     if training is None or run.dialect == "model":
         return
     clip = training.grad_clip
+    if clip is None and _written_but_invalid(run, ("training", "grad_clip")):
+        return  # HNL007 already reports the value; it is not "not set"
     if clip is None or clip <= 0:
-        shown = "not set" if clip is None else f"{fmt_num(clip)}"
+        written = run.sources.locate(("training", "grad_clip")).written
+        shown = f"{fmt_num(clip)}" if clip is not None else "null" if written else "not set"
         yield ctx.at(("training", "grad_clip"), f"gradient clipping is disabled ({shown}); "
                                                 "set grad_clip, e.g. 1.0")
 
@@ -251,3 +254,10 @@ def warmup_set_twice(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     if sched and sched.warmup_steps is not None and sched.warmup_ratio is not None:
         yield ctx.at((SCHED, "warmup_ratio"), "both warmup_steps and warmup_ratio are set; "
                                               "keep one (warmup_steps is used here)")
+
+
+def _written_but_invalid(run: RunConfig, path: tuple) -> bool:
+    """True when ``path`` has a non-null value in the file that validation dropped."""
+    where = run.sources.locate(path)
+    node = where.doc.node_at(where.path) if where.written else None
+    return node is not None and node.to_python() is not None
