@@ -112,8 +112,8 @@ def _referenced_model(
     candidates = [ref] if os.path.isabs(ref) else [os.path.join(d, ref) for d in search]
     found = next((c for c in candidates if os.path.isfile(c)), None)
     if found is None:
-        where = ", ".join(dict.fromkeys(_shown(os.path.dirname(c) or ".") for c in candidates))
-        msg = f"model file {ref!r} not found (looked in: {where})"
+        tried = ", ".join(dict.fromkeys(_shown(c) for c in candidates))
+        msg = f"model file {ref!r} not found (tried: {tried})"
         return None, [make("HNL701", doc.span_of(key_path), msg, path=key_path)]
     model_doc = load_model(found)
     diags = list(model_doc.diagnostics)
@@ -201,10 +201,10 @@ def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diag
     return run, diags
 
 
-def _shown(folder: str) -> str:
-    """A folder as a user would type it: relative inside the working directory."""
-    rel = os.path.relpath(folder)
-    return os.path.abspath(folder) if rel.startswith("..") else rel
+def _shown(path: str) -> str:
+    """A path as a user would type it: relative inside the working directory."""
+    rel = os.path.relpath(path)
+    return os.path.abspath(path) if rel.startswith("..") else rel
 
 
 def _comma_list(text: str, doc: SourceDoc) -> tuple[list[float] | None, Diagnostic | None]:

@@ -11,7 +11,7 @@ from typing import Any, Union
 
 from pydantic import Field
 
-from .base import Strict
+from .base import PosInt, Strict
 
 __all__ = ["SSMConfig", "AttnConfig", "HNetModelConfig"]
 
@@ -50,11 +50,11 @@ class HNetModelConfig(Strict):
     ``[encoder, inner, decoder]`` or ``[main]`` (innermost); strings are runs of
     ``m``/``M`` (Mamba-2 without/with SwiGLU) and ``t``/``T`` (attention without/with SwiGLU)
     followed by a layer count."""
-    d_model: list[int]
+    d_model: list[PosInt]
     """Residual width per stage, outermost first; must not decrease inwards."""
     d_intermediate: list[int]
     """SwiGLU hidden width per stage (0 = no MLP); rounded up to a multiple of 128."""
-    vocab_size: int = 256
+    vocab_size: PosInt = 256
     """Vocabulary size; byte-level models need at least 256."""
     ssm_cfg: SSMConfig = Field(default_factory=SSMConfig)
     """Mamba-2 settings (closed: only the official keys)."""
