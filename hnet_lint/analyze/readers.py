@@ -205,8 +205,8 @@ _PAIR_WS = re.compile(rf"(?<![\w./\-])(?P<key>{_KEY})\s+(?P<val>{_NUM})(?![\w.])
 
 def _text_rows(lines: list[str]) -> Iterator[tuple[int, list[Field] | None]]:
     for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue  # blank lines and comments are not unreadable metrics
         fields: list[Field] = []
         taken: list[tuple[int, int]] = []
         for match in _PAIR_SEP.finditer(line):

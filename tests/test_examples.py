@@ -1,0 +1,49 @@
+"""The bundled examples say what the README says they say."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from hnet_lint.api import lint_paths
+from hnet_lint.cli import cli
+
+from .conftest import ROOT
+
+EX = ROOT / "examples"
+
+
+def _codes(path):
+    return sorted(d.code for d in lint_paths([str(path)]).active)
+
+
+def test_original_run_findings():
+    assert _codes(EX / "incident" / "original.yaml") == [
+        "HNL204", "HNL206", "HNL207", "HNL301", "HNL401"]
+
+
+def test_flat_dialect_of_the_original_run_finds_the_same():
+    assert _codes(EX / "incident" / "original-flat.json") == _codes(EX / "incident" / "original.yaml")
+
+
+def test_postmortem_fix_keeps_bf16_and_adds_a_byte_repetition_penalty():
+    assert _codes(EX / "incident" / "postmortem-fixed.yaml") == ["HNL207", "HNL401", "HNL605"]
+
+
+def test_recommended_run_passes():
+    report = lint_paths([str(EX / "recommended.yaml")])
+    assert [d.code for d in report.active] == ["HNL207"]  # information only
+    assert report.exit_code() == 0
+
+
+def test_analyze_on_the_incident_log_reports_a_recovered_spike_not_an_explosion():
+    result = CliRunner().invoke(cli, [
+        "analyze", str(EX / "logs" / "incident-train.log"), "--config",
+        str(EX / "incident" / "original.yaml"), "--no-plots", "--format", "json"])
+    found = {d["code"]: d for d in json.loads(result.output)}
+    spike = found["HNL903"]
+    assert spike["severity"] == "info" and "recovered" in spike["message"]
+    assert "1,810" in spike["message"] and "explosion" not in spike["message"].lower()
+    assert "32.8%" in found["HNL906"]["message"]
+    assert "HNL901" not in found  # the comment line is not an unreadable metric
