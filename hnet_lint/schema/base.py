@@ -1,6 +1,6 @@
 """The shared pydantic base: strict types, unknown keys forbidden, docstrings as descriptions."""
 
-from __future__ import annotations
+# (no __future__ annotations: pydantic would have to eval strings at build time)
 
 from typing import Annotated, Literal
 

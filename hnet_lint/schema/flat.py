@@ -4,7 +4,7 @@ One flat object. Trainers add their own keys, so unknown keys are tolerated here
 linter warns about them with a suggestion) and operational keys are accepted silently.
 """
 
-from __future__ import annotations
+# (no __future__ annotations: pydantic would have to eval strings at build time)
 
 from typing import Any, Literal, Optional, Union
 

@@ -5,7 +5,7 @@ these two are closed: an extra key such as ``headdim`` raises TypeError before t
 starts. Per-stage values are lists indexed by stage, outermost first.
 """
 
-from __future__ import annotations
+# (no __future__ annotations: pydantic would have to eval strings at build time)
 
 from typing import Any, Union
 

@@ -1,6 +1,6 @@
 """The native hnet-lint run config: one file that says everything about a training run."""
 
-from __future__ import annotations
+# (no __future__ annotations: pydantic would have to eval strings at build time)
 
 from typing import Literal, Optional, Union
 
