@@ -1,0 +1,129 @@
+"""The dry-run, phase by phase (cheapest first; the probe is skipped after a smoke FAIL).
+
+``run_dry_run_for(run, opts)`` returns a :class:`DryRunResult`: findings (Diagnostics with
+``phase`` and ``evidence``), per-phase timings and the raw curves for the JSON/HTML report.
+Ctrl-C or an exhausted ``--time-budget`` stops cleanly and reports what was measured.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import torch
+
+from ..diagnostics import Diagnostic, Severity
+from .build import DryRunOptions, TrainSetup, build_setup, spec_from_run
+from .codes import finding
+from .data import load_corpus
+from .smoke import run_smoke
+
+__all__ = ["DryRunResult", "run_dry_run_for"]
+
+
+@dataclass
+class DryRunResult:
+    """Everything one config's dry-run produced."""
+
+    file: str
+    findings: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    smoke: Any = None
+    probe: Any = None
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= Severity.ERROR for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"file": self.file, "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+               "info": self.info, "interrupted": self.interrupted,
+               "findings": [f.to_dict() for f in self.findings]}
+        if self.smoke is not None:
+            out["smoke"] = {"steps": [s.__dict__ for s in self.smoke.steps], "unchanged": self.smoke.unchanged}
+        if self.probe is not None:
+            out["probe"] = self.probe.to_dict()
+        return out
+
+
+def _setup_info(setup: TrainSetup) -> dict[str, Any]:
+    return {
+        "scale": setup.scale, "device": str(setup.device), "param_count": setup.param_count,
+        "memory_estimate_bytes": setup.memory_bytes, "full_memory_estimate_bytes": setup.full_memory_bytes,
+        "proxy_widths": setup.proxy.widths if setup.proxy else None,
+        "configured_widths": setup.spec.model["d_model"], "notes": setup.notes,
+        "micro_batch": [setup.micro_batch, setup.seq_len], "grad_accum": setup.grad_accum,
+        "kernels": {c["component"]: c["impl"] for c in setup.backends.get("choices", [])},
+        "decayed_params": len(setup.decayed),
+        "optimizer_groups": [{"lr": g["lr"], "lr_multiplier": g.get("lr_multiplier"),
+                              "weight_decay": g.get("weight_decay"), "params": len(g["params"])}
+                             for g in setup.optimizer.param_groups],
+        "peak_lrs": setup.spec.peak_lrs(), "assumed": setup.spec.assumed,
+    }
+
+
+def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = lambda s: None,
+                    file: str = "") -> DryRunResult:
+    """Build, smoke and probe one normalized run config."""
+    res = DryRunResult(file=file or run.doc.path)
+    start = time.monotonic()
+    deadline = start + opts.time_budget if opts.time_budget else None
+    if torch.device("cpu") == torch.device(opts.device if opts.device != "auto" else "cpu"):
+        torch.set_num_threads(1)  # deterministic reductions and fair on shared CI cores
+    try:
+        spec = spec_from_run(run)
+    except Exception as exc:  # noqa: BLE001 - a config we cannot read becomes a finding
+        res.findings.append(finding(run, "HNL801", ("model",), f"cannot build: {type(exc).__name__}: {exc}",
+                                    phase="build"))
+        return res
+    seed = opts.seed if opts.seed is not None else spec.seed
+    t0 = time.monotonic()
+    try:
+        setup = build_setup(spec, opts)
+    except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
+        res.findings.append(finding(run, "HNL813", ("training", "batch_size"),
+                                    f"out of memory building the model: {exc}", phase="build"))
+        return res
+    except Exception as exc:  # noqa: BLE001
+        path = ("optimizer", "lr_multiplier") if isinstance(exc, IndexError) else ("model",)
+        res.findings.append(finding(run, "HNL801", path, f"cannot build: {type(exc).__name__}: {exc}",
+                                    phase="build"))
+        return res
+    res.timings["build"] = time.monotonic() - t0
+    res.info.update(_setup_info(setup))
+    for note in setup.notes:
+        log(note)
+    log(f"built {setup.scale} model: {setup.param_count:,} params, memory estimate "
+        f"{setup.memory_bytes / 2**20:.1f} MiB (full model {setup.full_memory_bytes / 2**30:.2f} GiB), "
+        f"kernels {', '.join(sorted(set(res.info['kernels'].values())))}")
+    peak = ", ".join(f"stage {s}: {lr:.3g}" for s, lr in enumerate(spec.peak_lrs()))
+    log(f"effective peak LR per stage (base x multiplier): {peak}")
+    corpus = load_corpus(opts.data)
+    res.info["data"] = corpus.name
+    if "smoke" in opts.phases:
+        t0 = time.monotonic()
+        smoke = run_smoke(setup, corpus, run, opts.options, opts.smoke_steps, seed, deadline, log)
+        res.timings["smoke"] = time.monotonic() - t0
+        res.smoke = smoke
+        res.findings += smoke.findings
+        res.interrupted |= smoke.interrupted
+        if smoke.interrupted:
+            res.findings.append(finding(run, "HNL815", ("training",), "dry-run stopped during the smoke phase "
+                                        f"after {len(smoke.steps)} steps; later phases not run"))
+            return res
+    if "probe" in opts.phases and not res.failed:
+        from .probe import run_probe  # heavier; only when asked for
+
+        t0 = time.monotonic()
+        probe = run_probe(spec, opts, run, corpus, seed, deadline, log, setup)
+        res.timings["probe"] = time.monotonic() - t0
+        res.probe = probe
+        res.findings += probe.findings
+        res.interrupted |= probe.interrupted
+    elif "probe" in opts.phases:
+        log("probe skipped: the smoke phase failed (fix numerics first)")
+    res.timings["total"] = time.monotonic() - start
+    return res
