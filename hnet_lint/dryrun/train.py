@@ -136,12 +136,12 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
         if not torch.isfinite(loss):
             where = localize_nonfinite(model, batch, dev, setup.autocast)
             return _failed(step, factor, spec, {"stage": "loss", "module": where, "micro_step": micro,
-                                                "loss": float(loss)})
+                                                "loss": float(loss.detach())})
         (loss / accum).backward()  # dividing by accum makes the summed grads a mean
         if after_backward is not None:
             after_backward(micro)
-        ce_sum += float(ce) / accum
-        ratio_sum += float(ratio) / accum
+        ce_sum += float(ce.detach()) / accum
+        ratio_sum += float(ratio.detach()) / accum
         with torch.no_grad():
             for s, r in enumerate(out.routers):
                 v = r.valid
