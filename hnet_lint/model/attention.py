@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from .layers import upcast
 from .sequence import SeqInfo
 
 __all__ = ["RotaryEmbedding", "CausalMHA", "attention_mask", "sdpa_attention"]
@@ -36,10 +37,10 @@ class RotaryEmbedding(nn.Module):
         """Rotate the first ``dim`` channels of x (B, L, H, Dh) by positions (B, L)."""
         half = self.dim // 2
         with torch.autocast(device_type=x.device.type, enabled=False):
-            angles = positions.to(torch.float32).unsqueeze(-1) * self.inv_freq.float()  # (B, L, dim/2)
+            angles = positions.to(upcast(x).dtype).unsqueeze(-1) * self.inv_freq.to(upcast(x).dtype)  # (B, L, dim/2)
             cos = angles.cos().unsqueeze(2)  # (B, L, 1, dim/2)
             sin = angles.sin().unsqueeze(2)  # (B, L, 1, dim/2)
-            xf = x.float()
+            xf = upcast(x)
             x1, x2, rest = xf[..., :half], xf[..., half : self.dim], xf[..., self.dim :]
             out = torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin, rest], dim=-1)
         return out.to(x.dtype)  # (B, L, H, Dh)

@@ -37,6 +37,7 @@ from torch import Tensor
 
 from .attention import CausalMHA, sdpa_attention
 from .dc import DeChunkLayer
+from .layers import upcast
 from .mamba2 import Mamba2
 from .sequence import SeqInfo
 from .ssd import causal_conv1d, ema_scan, ssd_scan
@@ -154,8 +155,8 @@ class CudaKernels:
         """SSD without the D skip. x (B, L, H, P), raw dt (B, L, H) -> y (B, L, H, P)."""
         resets = seq.has_resets()
         if self.chunk_scan is None or not x.is_cuda:
-            delta = F.softplus(dt.float() + dt_bias.float())
-            return ssd_scan(x.float() * delta.unsqueeze(-1), delta * A, B, C, chunk_size,
+            delta = F.softplus(upcast(dt) + upcast(dt_bias))
+            return ssd_scan(upcast(x) * delta.unsqueeze(-1), delta * A, B, C, chunk_size,
                             reset=seq.seg_start if resets else None)
         seq_idx = seq.segment.to(torch.int32).contiguous() if resets else None
         return self.chunk_scan(x, dt, A, B, C, chunk_size, D=None, z=None, dt_bias=dt_bias,

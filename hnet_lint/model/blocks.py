@@ -15,7 +15,7 @@ from torch import Tensor
 
 from .attention import CausalMHA
 from .config import StageCfg, parse_layout
-from .layers import RMSNorm, SwiGLU
+from .layers import RMSNorm, SwiGLU, upcast
 from .mamba2 import Mamba2
 from .sequence import SeqInfo
 
@@ -54,10 +54,10 @@ class Block(nn.Module):
 
     def forward(self, h: Tensor, residual: Optional[Tensor], seq: SeqInfo) -> tuple[Tensor, Tensor]:
         """h: (B, L, D) branch output of the previous block; residual: (B, L, D) fp32 or None."""
-        residual = h.float() if residual is None else residual + h.float()  # (B, L, D) fp32
+        residual = upcast(h) if residual is None else residual + upcast(h)  # (B, L, D) fp32
         h = self.mixer(self.norm1(residual, out_dtype=h.dtype), seq)
         if self.mlp is not None:
-            residual = residual + h.float()
+            residual = residual + upcast(h)
             h = self.mlp(self.norm2(residual, out_dtype=h.dtype))
         return h, residual
 
@@ -82,5 +82,5 @@ class Isotropic(nn.Module):
         residual: Optional[Tensor] = None
         for layer in self.layers:
             h, residual = layer(h, residual, seq)
-        residual = h.float() if residual is None else residual + h.float()
+        residual = upcast(h) if residual is None else residual + upcast(h)
         return self.rmsnorm(residual, out_dtype=h.dtype)  # (B, L, D)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 __all__ = [
+    "DEBUG_2STAGE",
     "LAYOUT_RE",
     "HNetConfig",
     "StageCfg",
@@ -182,3 +183,17 @@ class HNetConfig:
         for name in ("d_model", "d_intermediate"):
             if len(getattr(self, name)) < S + 1:
                 raise ValueError(f"{name} needs >= {S + 1} entries, got {getattr(self, name)}")
+
+
+#: Tiny 2-stage config (≈0.8M parameters) for CPU tests, the benchmark and a dry-run ``debug``
+#: flavor. Same layout grammar as ``hnet_2stage_L``; widths grow 64 → 96 → 128 so both
+#: ``pad_dimension`` paths are exercised; Mamba2 heads = 2·d/64.
+DEBUG_2STAGE: dict = {
+    "arch_layout": ["m1", ["T1m1", ["T2"], "m1T1"], "m1"],
+    "d_model": [64, 96, 128],
+    "d_intermediate": [0, 192, 256],
+    "vocab_size": 256,
+    "ssm_cfg": {"d_conv": 4, "expand": 2, "d_state": 32, "chunk_size": 64},
+    "attn_cfg": {"num_heads": [2, 2, 2], "rotary_emb_dim": [16, 16, 32], "window_size": [63, 63, -1]},
+    "tie_embeddings": False,
+}

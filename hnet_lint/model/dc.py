@@ -24,6 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from .layers import upcast
 from .sequence import SeqInfo
 from .ssd import ema_scan
 
@@ -78,7 +79,7 @@ class RoutingModule(nn.Module):
         """h: (B, L, D) encoder output."""
         q = F.normalize(self.q_proj_layer(h[:, :-1]), dim=-1)  # (B, L-1, D): from h_{t-1}
         k = F.normalize(self.k_proj_layer(h[:, 1:]), dim=-1)  # (B, L-1, D): from h_t
-        cos = (q.float() * k.float()).sum(dim=-1)  # (B, L-1)
+        cos = (upcast(q) * upcast(k)).sum(dim=-1)  # (B, L-1)
         p = torch.clamp((1.0 - cos) / 2.0, min=0.0, max=1.0)
         p = F.pad(p, (1, 0), value=1.0)  # (B, L): the first position always opens a chunk
         p = p.masked_fill(seq.doc_start, 1.0)  # ... and so does every document start
@@ -130,7 +131,7 @@ class DeChunkLayer(nn.Module):
         chunk_seq: SeqInfo,
     ) -> Tensor:
         """chunks: (B, M, D) inner output -> (B, L, D) at byte resolution."""
-        p = torch.clamp(boundary_prob.float(), min=1e-4, max=1 - 1e-4)  # (B, L)
+        p = torch.clamp(upcast(boundary_prob), min=1e-4, max=1 - 1e-4)  # (B, L)
         p_chunk = torch.gather(p, 1, chunk_index)  # (B, M)
         if self.kernels is not None:
             z = self.kernels.ema(chunks, p_chunk, chunk_seq, self.block_size)

@@ -94,14 +94,14 @@ class HNet(nn.Module):
 
         h = self.encoder(h, seq)  # x̂^s: (B, L, D_s)
         with torch.autocast(device_type=h.device.type, enabled=False):
-            residual = self.residual_proj(h.float())  # (B, L, D_s) fp32
+            residual = self.residual_proj(h.to(self.residual_proj.weight.dtype))  # (B, L, D_s) fp32
         router = self.routing_module(h, seq)
         chunks, chunk_index, chunk_seq = self.chunk_layer(h, router.boundary_mask, seq)  # (B, M, D_s)
         chunks, inner = self.main_network(chunks, chunk_seq)  # (B, M, D_s)
         z = self.dechunk_layer(chunks, router.boundary_mask, router.boundary_prob, chunk_index, chunk_seq)
         # STE(P) is 1 in value; its gradient is how the main loss reaches the router.
-        confidence = ste_ones(router.selected_probs.float()).unsqueeze(-1)  # (B, L, 1)
-        h = (z.float() * confidence + residual).to(h.dtype)  # (B, L, D_s)
+        confidence = ste_ones(router.selected_probs.to(residual.dtype)).unsqueeze(-1)  # (B, L, 1)
+        h = (z.to(residual.dtype) * confidence + residual).to(h.dtype)  # (B, L, D_s)
         h = self.decoder(h, seq)
         return h[..., :D], [router, *inner]
 

@@ -13,7 +13,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["RMSNorm", "RMSNormGated", "SwiGLU"]
+__all__ = ["RMSNorm", "RMSNormGated", "SwiGLU", "upcast"]
+
+
+def upcast(t: Tensor) -> Tensor:
+    """fp32 for low-precision tensors; fp64 stays fp64 (used by the float64 tests)."""
+    return t if t.dtype == torch.float64 else t.float()
 
 
 def _rms_normalize(x: Tensor, eps: float) -> Tensor:
@@ -32,7 +37,7 @@ class RMSNorm(nn.Module):
     def forward(self, x: Tensor, out_dtype: Optional[torch.dtype] = None) -> Tensor:
         """x: (..., d) -> (..., d) in ``out_dtype`` (default: x's dtype)."""
         with torch.autocast(device_type=x.device.type, enabled=False):
-            y = _rms_normalize(x.float(), self.eps) * self.weight.float()
+            y = _rms_normalize(upcast(x), self.eps) * upcast(self.weight)
         return y.to(out_dtype or x.dtype)
 
 
@@ -52,11 +57,11 @@ class RMSNormGated(nn.Module):
     def forward(self, y: Tensor, z: Tensor) -> Tensor:
         """y, z: (..., d) -> (..., d) in y's dtype."""
         with torch.autocast(device_type=y.device.type, enabled=False):
-            g = y.float() * F.silu(z.float())
+            g = upcast(y) * F.silu(upcast(z))
             shape = g.shape
             g = g.reshape(*shape[:-1], shape[-1] // self.group_size, self.group_size)
             g = _rms_normalize(g, self.eps).reshape(shape)  # (..., d)
-            out = g * self.weight.float()
+            out = g * upcast(self.weight)
         return out.to(y.dtype)
 
 

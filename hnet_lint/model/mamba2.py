@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .layers import RMSNormGated
+from .layers import RMSNormGated, upcast
 from .sequence import SeqInfo
 from .ssd import causal_conv1d, ssd_scan
 
@@ -99,15 +99,15 @@ class Mamba2(nn.Module):
         B = B.reshape(b, l, g, n)  # (B, L, G, N)
         C = C.reshape(b, l, g, n)  # (B, L, G, N)
 
-        A = -torch.exp(self.A_log.float())  # (H,)
+        A = -torch.exp(upcast(self.A_log))  # (H,)
         if self.kernels is not None:
             y = self.kernels.mamba_ssd(x, dt, A, B, C, self.dt_bias, self.chunk_size, seq)
         else:
-            delta = F.softplus(dt.float() + self.dt_bias.float())  # (B, L, H)
+            delta = F.softplus(upcast(dt) + upcast(self.dt_bias))  # (B, L, H)
             y = ssd_scan(
-                x.float() * delta.unsqueeze(-1), delta * A, B, C, self.chunk_size,
+                upcast(x) * delta.unsqueeze(-1), delta * A, B, C, self.chunk_size,
                 reset=seq.seg_start if resets else None,
             )  # (B, L, H, P)
-        y = y.float() + x.float() * self.D.float().unsqueeze(-1)  # D skip connection
+        y = upcast(y) + upcast(x) * upcast(self.D).unsqueeze(-1)  # D skip connection
         y = self.norm(y.reshape(b, l, self.d_inner).to(x.dtype), z)  # (B, L, d_inner)
         return self.out_proj(y)  # (B, L, D)
