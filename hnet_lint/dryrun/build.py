@@ -38,13 +38,13 @@ class DryRunOptions:
     device: str = "auto"  # auto | cpu | cuda
     proxy: Optional[bool] = None  # None: CPU -> proxy, CUDA -> full if it fits
     proxy_width: int = 64
-    smoke_steps: int = 12
-    probe_steps: int = 120
+    smoke_steps: int = 10
+    probe_steps: Optional[int] = None  # None: plan 100-120 steps within the time budget
     probe_multiples: tuple[float, ...] = (1.0, 0.5, 2.0)
     seed: Optional[int] = None
-    time_budget: Optional[float] = None  # seconds for the whole dry-run
+    time_budget: Optional[float] = None  # seconds for the whole dry-run; CPU default 85
     data: Optional[str] = None
-    cpu_batch_size: int = 2
+    cpu_batch_size: int = 1  # CPU cost is per-layer overhead: a 45-layer proxy takes ~0.4 s/micro-step
     cpu_seq_len: int = 256
     probe_accum: Optional[int] = 1  # micro-steps per probe step on the proxy; None = configured
     param_groups: str = "corrected"  # corrected | official

@@ -37,7 +37,7 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw
             if run.model is None:
                 _log(f"{file}: no model section; skipped")
                 continue
-            _log(f"{file}: starting (device {opts.device}, probe {opts.probe_steps} steps)")
+            _log(f"{file}: starting (device {opts.device}, probe {opts.probe_steps or 'planned'} steps)")
             try:
                 res = run_dry_run_for(run, opts, _log, file)
             except KeyboardInterrupt:

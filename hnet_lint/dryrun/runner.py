@@ -19,7 +19,30 @@ from .codes import finding
 from .data import load_corpus
 from .smoke import run_smoke
 
-__all__ = ["DryRunResult", "run_dry_run_for"]
+__all__ = ["DryRunResult", "run_dry_run_for", "plan_probe"]
+
+CPU_BUDGET_S = 85.0  # default wall-clock budget on CPU (bench target: < 90 s per example config)
+DEFAULT_PROBE_STEPS = 120
+MIN_PROBE_STEPS = 40
+
+
+def plan_probe(opts: DryRunOptions, step_cost: float, remaining: Optional[float]) -> tuple[int, tuple[float, ...], str]:
+    """Probe length and LR multiples that fit ``remaining`` seconds at ``step_cost`` s/step.
+
+    Explicit ``--steps`` is kept (the deadline still stops it cleanly); otherwise prefer 100-120
+    steps with all three runs, then drop the 2x margin run, then shorten (never below 40).
+    """
+    mults = tuple(opts.probe_multiples)
+    if opts.probe_steps is not None or remaining is None:
+        return opts.probe_steps or DEFAULT_PROBE_STEPS, mults, ""
+    fit = lambda runs: int(remaining / max(step_cost * runs, 1e-9))  # noqa: E731
+    if fit(len(mults)) >= 100:
+        return min(DEFAULT_PROBE_STEPS, fit(len(mults))), mults, ""
+    core = tuple(m for m in mults if m != 2.0)
+    steps = max(MIN_PROBE_STEPS, min(DEFAULT_PROBE_STEPS, fit(len(core))))
+    note = (f"time budget: probe planned at {steps} steps x {len(core)} runs "
+            f"({step_cost:.2f} s/step measured in the smoke phase); 2x margin run dropped")
+    return steps, core, note
 
 
 @dataclass
@@ -70,8 +93,10 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
     """Build, smoke and probe one normalized run config."""
     res = DryRunResult(file=file or run.doc.path)
     start = time.monotonic()
-    deadline = start + opts.time_budget if opts.time_budget else None
-    if torch.device("cpu") == torch.device(opts.device if opts.device != "auto" else "cpu"):
+    on_cpu = opts.device == "cpu" or (opts.device == "auto" and not torch.cuda.is_available())
+    budget = opts.time_budget if opts.time_budget else (CPU_BUDGET_S if on_cpu else None)
+    deadline = start + budget if budget else None
+    if on_cpu:
         torch.set_num_threads(1)  # deterministic reductions and fair on shared CI cores
     try:
         spec = spec_from_run(run)
@@ -115,10 +140,20 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
                                         f"after {len(smoke.steps)} steps; later phases not run"))
             return res
     if "probe" in opts.phases and not res.failed:
+        from dataclasses import replace
+
         from .probe import run_probe  # heavier; only when asked for
 
+        micro = max(1, len(res.smoke.steps) * setup.grad_accum + 3) if res.smoke else 0
+        cost = res.timings.get("smoke", 0.0) / micro * (opts.probe_accum or setup.grad_accum) if micro else 0.0
+        remaining = deadline - time.monotonic() - 0.05 * (budget or 0) if deadline else None
+        steps, mults, note = plan_probe(opts, cost, remaining)
+        if note:
+            log(note)
+            res.info["probe_plan"] = note
         t0 = time.monotonic()
-        probe = run_probe(spec, opts, run, corpus, seed, deadline, log, setup)
+        probe = run_probe(spec, replace(opts, probe_steps=steps, probe_multiples=mults), run, corpus, seed,
+                          deadline, log, setup)
         res.timings["probe"] = time.monotonic() - t0
         res.probe = probe
         res.findings += probe.findings

@@ -35,7 +35,7 @@ def _opt(options: dict, code: str, key: str) -> Any:
 
 
 def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file: str | None = None,
-                     unchanged: Optional[list[dict]] = None) -> list[Diagnostic]:
+                     unchanged: Optional[list[dict]] = None, where: str = "") -> list[Diagnostic]:
     """Findings from a Monitor's records (shared by the smoke phase and ``inspect``)."""
     out: list[Diagnostic] = []
     seen_stage: set[int] = set()
@@ -73,7 +73,8 @@ def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file:
             out.append(finding(run, "HNL803", ("training", "param_dtype"), phase=phase, file=file,
                                message=(f"{u['fraction']:.0%} of the elements of optimizer group {u['group']} "
                                         f"(stage {stages}, lr {u['lr']:.3g}) never changed in {mon.steps} "
-                                        f"steps although they received gradients (limit {limit:.0%}); worst: "
+                                        f"steps{where} although they received gradients "
+                                        f"(limit {limit:.0%}); worst: "
                                         f"{'; '.join(u['worst'][:3])}. Updates round away in low-precision "
                                         "storage: keep fp32 parameters and autocast"),
                                data={"measured": u["fraction"], "threshold": limit, "step": mon.steps,
@@ -91,14 +92,34 @@ def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file:
     return out
 
 
+def _frozen_at_peak(setup: Any, corpus: ByteCorpus, steps: int, first: int, seed: int) -> tuple[Monitor, list]:
+    """Unchanged fractions over ``steps`` steps at the configured peak LR (schedule factor 1).
+
+    Why at peak: 12 steps into a 2000-step warmup the LR is ~1e-7, so even fp32 elements of
+    magnitude 1 (norm gains) cannot move (half an fp32 ulp at 1.0 is 6e-8). Storage precision is
+    the question, so it is measured where the run spends its time, as in the §5 bf16 check.
+    """
+    mon = Monitor(setup.model, setup.optimizer, setup.spec.multipliers, setup.spec.num_stages).attach()
+    stats = []
+    try:
+        for k in range(steps):
+            stats.append(train_step(setup, corpus, first + k, 1.0, seed=seed, accum=1))  # no accumulation needed
+            if stats[-1].nonfinite:
+                break
+    finally:
+        mon.detach()
+    return mon, stats
+
+
 def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: int, seed: int,
-              deadline: Optional[float] = None, log=None) -> SmokeResult:
-    """Run ``steps`` optimizer steps of the real schedule under a Monitor."""
+              deadline: Optional[float] = None, log=None, peak_steps: int = 3) -> SmokeResult:
+    """``steps`` optimizer steps of the real schedule under a Monitor, then ``peak_steps`` at peak
+    LR for the frozen-fraction check."""
     import time
 
     spec = setup.spec
     mon = Monitor(setup.model, setup.optimizer, spec.multipliers, spec.num_stages,
-                  lr_at=spec.lr_at).attach()
+                  lr_at=spec.lr_at, snapshot=False).attach()
     res = SmokeResult()
     try:
         for t in range(steps):
@@ -123,9 +144,18 @@ def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: in
         res.interrupted = True
     finally:
         mon.detach()
-    res.unchanged = mon.unchanged_fractions()
-    res.findings += [f for f in monitor_findings(mon, run, options, phase="smoke", unchanged=res.unchanged)
+    res.findings += [f for f in monitor_findings(mon, run, options, phase="smoke")
                      if not (f.code == "HNL802" and any(x.code == "HNL802" for x in res.findings))]
+    if peak_steps and not res.interrupted and not any(f.code == "HNL802" for f in res.findings):
+        try:
+            peak_mon, _ = _frozen_at_peak(setup, corpus, peak_steps, len(res.steps), seed)
+            res.unchanged = peak_mon.unchanged_fractions()
+            res.findings += [f for f in monitor_findings(peak_mon, run, options, phase="smoke",
+                                                         unchanged=res.unchanged,
+                                                         where=" at the configured peak LR")
+                             if f.code in ("HNL803", "HNL802", "HNL805")]
+        except KeyboardInterrupt:
+            res.interrupted = True
     good = [s for s in res.steps if not s.nonfinite]
     if good and spec.grad_clip:
         norms = [s.grad_norm for s in good]

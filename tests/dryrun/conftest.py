@@ -70,7 +70,7 @@ def load_run(path: Path) -> Any:
 
 
 def dry(path: Path, **kw: Any) -> DryRunResult:
-    opts = dict(probe_steps=PROBE_STEPS, smoke_steps=4, cpu_seq_len=64)
+    opts = dict(probe_steps=PROBE_STEPS, smoke_steps=4, cpu_seq_len=64, cpu_batch_size=2)
     opts.update(kw)
     return run_dry_run_for(load_run(path), DryRunOptions(**opts))
 

@@ -15,7 +15,11 @@ from click.testing import CliRunner
 
 from hnet_lint.cli import cli
 
-from .conftest import PROBE_STEPS, codes, dry, write_config
+from hnet_lint.dryrun.build import spec_from_run
+from hnet_lint.dryrun.probe import ProbeResult, ProbeRun, judge
+from hnet_lint.dryrun.train import StepStats
+
+from .conftest import PROBE_STEPS, codes, dry, load_run, write_config
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,7 @@ def test_sane_config_passes_with_scope_statement(sane_cli) -> None:
     assert [r["multiple"] for r in runs] == [1.0, 0.5, 2.0]
     assert all(len(r["loss"]) == PROBE_STEPS for r in runs)
     assert runs[0]["attn_max_logit"] and runs[0]["mamba"] and runs[0]["update_ratio"]
+    assert len(runs[0]["boundary_rates"]) == PROBE_STEPS and all(0 <= r[0] <= 1 for r in runs[0]["boundary_rates"])
     stdout = json.loads(result.stdout)  # the lint JSON carries the dry-run findings too
     diags = stdout if isinstance(stdout, list) else stdout.get("diagnostics", [])
     assert any(d["code"] == "HNL814" and d["phase"] == "probe" for d in diags)
@@ -71,13 +76,31 @@ def test_lower_lr_control_is_not_flagged(tmp_path) -> None:
     assert "HNL807" not in codes(res) and codes(res, 1) == set(), res.findings
 
 
-def test_mismatched_target_ratio_leaves_the_band(tmp_path) -> None:
-    # N = 50 asks for 2% boundaries; in 60 steps the router stays near 5-10% (band [1%, 4%]).
-    res = dry(write_config(tmp_path, ratio="50.0"), probe_multiples=(1.0, 0.5))
-    off = [f for f in res.findings if f.code == "HNL810"]
-    assert off and off[0].key == "routing.target_ratio[0]" and off[0].phase == "probe"
-    lo, hi = off[0].data["threshold"]
-    assert off[0].data["measured"] > hi
+def _fake_run(multiple: float, rates: list[float]) -> ProbeRun:
+    steps = [StepStats(t, 1.0, 3.0, 1.0, 1.0, [1.0, 1.0], False, [r], 0.0, 0.0) for t, r in enumerate(rates)]
+    return ProbeRun(multiple, steps)
+
+
+def test_boundary_rate_rule(tmp_path) -> None:
+    """HNL810's rule on measured-shaped series (both runs must leave the band on the same side).
+
+    Honest limit, measured on the tiny model: within 60 steps the router's rate swings between
+    0.03 and 0.8 whatever the target (N in {1.5, 3, 8, 20, 50}, ratio-loss weight 0 to 0.3), and
+    the ratio loss pulls it to 1/N within ~30 steps, so a mismatched target does not reliably show
+    up as a drift in a short probe. The rule is therefore tested on constructed series here, and
+    the probe is checked to record the rate per step.
+    """
+    run = load_run(write_config(tmp_path))
+    spec = spec_from_run(run)
+    collapse = [0.4] * 10 + [0.2] * 10 + [0.05] * 10 + [0.01] * 30
+    res = ProbeResult(runs=[_fake_run(1.0, collapse), _fake_run(0.5, collapse)], warmup=30)
+    off = [f for f in judge(res, spec, run, {}) if f.code == "HNL810"]
+    assert off and off[0].key == "routing.target_ratio[0]" and off[0].data["side"] == "low"
+    assert off[0].span.line == 3
+    noisy = ProbeResult(runs=[_fake_run(1.0, collapse), _fake_run(0.5, [0.3] * 60)], warmup=30)
+    assert not [f for f in judge(noisy, spec, run, {}) if f.code == "HNL810"]
+    sane = ProbeResult(runs=[_fake_run(1.0, [0.33] * 60), _fake_run(0.5, [0.3] * 60)], warmup=30)
+    assert not [f for f in judge(sane, spec, run, {}) if f.code == "HNL810"]
 
 
 def test_same_seed_same_report(tmp_path) -> None:
