@@ -95,12 +95,14 @@ def _parse_scalar(text: str):
 @click.option("--time-budget", type=float, default=None, help="Stop after this many seconds.")
 @click.option("--data", "data_path", type=click.Path(), default=None,
               help="Text, JSONL or raw bytes for the dry-run (default: pydoc_data.topics).")
+@click.option("--from-checkpoint", "checkpoint", type=click.Path(), default=None,
+              help="Dry-run from these weights (a state_dict; needs --full-scale).")
 @click.option("--report", "report_path", type=click.Path(), default=None,
               help="Write the dry-run report (out.json or out.html).")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
          config, isolated, dialect, statistics, no_source, color, exit_zero, dry_run,
          device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
-         time_budget=None, data_path=None, report_path=None, **_: object) -> None:
+         time_budget=None, data_path=None, checkpoint=None, report_path=None, **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
         raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
@@ -116,7 +118,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
 
         run_dry_run(report, settings, report_path, device=device, proxy=proxy,
                     proxy_width=proxy_width, probe_steps=steps, smoke_steps=smoke_steps, seed=seed,
-                    time_budget=time_budget, data=data_path)
+                    time_budget=time_budget, data=data_path, checkpoint=checkpoint)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty()
                                       and "NO_COLOR" not in os.environ)
     ctx = RenderContext(color=use_color, show_source=not no_source, statistics=statistics,

@@ -50,6 +50,7 @@ class DryRunOptions:
     param_groups: str = "corrected"  # corrected | official
     measure_every: int = 5  # attention logits / Mamba ranges are measured every k probe steps
     phases: tuple[str, ...] = ("build", "smoke", "probe")
+    checkpoint: Optional[str] = None  # state_dict to start from (full scale only: proxy shapes differ)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-code threshold overrides
 
 
@@ -218,6 +219,16 @@ def build_setup(spec: TrainSpec, opts: DryRunOptions, lr_scale: float = 1.0,
             notes.append(f"CPU micro-batch {batch}x{seq} bytes (configured {spec.batch_size}x"
                          f"{spec.seq_len}); grad accumulation {accum} kept in the smoke phase")
     model = build_model(model_cfg, spec, device)
+    if opts.checkpoint:
+        if plan is not None:
+            notes.append(f"--from-checkpoint ignored: the proxy's shapes differ from the checkpoint's "
+                         "(use --full-scale)")
+        else:
+            state = torch.load(opts.checkpoint, map_location=device, weights_only=True)
+            state = state.get("model", state) if isinstance(state, dict) else state
+            missing, unexpected = model.load_state_dict(state, strict=False)
+            notes.append(f"weights loaded from {opts.checkpoint} ({len(missing)} missing, "
+                         f"{len(unexpected)} unexpected keys)")
     backends = apply_backends(model, device).to_dict()
     optimizer, decayed = make_optimizer(model, spec, opts.param_groups, lr_scale)
     return TrainSetup(

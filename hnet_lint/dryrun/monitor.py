@@ -174,7 +174,7 @@ class Monitor:
                     continue
                 want = base * view.expected_multiplier
                 if not math.isclose(lr, want, rel_tol=self.rel_tol, abs_tol=1e-15):
-                    self.lr_violations.append(self._violation(t, view, lr, want))
+                    self.lr_violations.append(self._violation(t, view, lr, want, "schedule"))
             return
         ref = next((v for v in self.groups if v.expected_multiplier and 0 in v.stages), None)
         ref = ref or next((v for v in self.groups if v.expected_multiplier), None)
@@ -185,12 +185,15 @@ class Monitor:
                 continue
             want = lrs[ref.index] * view.expected_multiplier / ref.expected_multiplier
             if not math.isclose(lr, want, rel_tol=self.rel_tol, abs_tol=1e-15):
-                self.lr_violations.append(self._violation(t, view, lr, want))
+                v = self._violation(t, view, lr, want, "ratio")
+                v["reference"] = {"group": ref.index, "lr": lrs[ref.index],
+                                  "multiplier": ref.expected_multiplier}
+                self.lr_violations.append(v)
 
-    def _violation(self, t: int, view: GroupView, lr: float, want: float) -> dict:
+    def _violation(self, t: int, view: GroupView, lr: float, want: float, mode: str) -> dict:
         stage = max(set(view.stages), key=view.stages.count)
         return {"step": t, "group": view.index, "stage": stage, "lr": lr, "expected_lr": want,
-                "expected_multiplier": view.expected_multiplier}
+                "expected_multiplier": view.expected_multiplier, "mode": mode}
 
     # -- results ---------------------------------------------------------------------------
     def unchanged_fractions(self) -> list[dict]:

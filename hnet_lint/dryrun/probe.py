@@ -233,7 +233,7 @@ def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus
     steps = opts.probe_steps
     res = ProbeResult(warmup=probe_warmup(steps))
     if res.warmup < 40:
-        log(f"probe warmup shortened to {res.warmup} steps (--steps {steps}); Adam's v needs ~40 at beta2=0.95")
+        log(f"probe warmup shortened to {res.warmup} steps (probe of {steps} steps); Adam's v needs ~40 at beta2=0.95")
     for m in opts.probe_multiples:
         setup = build_setup(spec, opts, lr_scale=m, device=base.device, scale=base.scale)
         rec, stopped = _probe_one(spec, opts, setup, corpus, seed, steps, res.warmup, deadline, log)
@@ -269,8 +269,9 @@ def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Di
                                     f" (module {one.nonfinite.get('module') or 'unknown'}); the 0.5x control "
                                     f"{ctrl} did"),
                            data={"step": one.nonfinite["step"], "stage": s_max, "lr": peak}))
-    elif half is not None and not half.nonfinite and len(half.steps) == len(one.steps):
-        l1, l05 = _tail(one.losses(), frac), _tail(half.losses(), frac)
+    elif half is not None and not half.nonfinite and len(half.steps) >= 8:
+        nc = min(len(one.steps), len(half.steps))  # equal steps: an interrupted control is cut to match
+        l1, l05 = _tail(one.losses()[:nc], frac), _tail(half.losses()[:nc], frac)
         excess = statistics.fmean(l1) - statistics.fmean(l05)
         h = len(l1) // 2
         diff_trend = (statistics.fmean([a - b for a, b in zip(l1[h:], l05[h:])])

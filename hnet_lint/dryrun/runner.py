@@ -80,7 +80,7 @@ def _setup_info(setup: TrainSetup) -> dict[str, Any]:
         "configured_widths": setup.spec.model["d_model"], "notes": setup.notes,
         "micro_batch": [setup.micro_batch, setup.seq_len], "grad_accum": setup.grad_accum,
         "kernels": {c["component"]: c["impl"] for c in setup.backends.get("choices", [])},
-        "decayed_params": len(setup.decayed),
+        "decayed_params": len(setup.decayed), "decayed_param_names": setup.decayed,
         "optimizer_groups": [{"lr": g["lr"], "lr_multiplier": g.get("lr_multiplier"),
                               "weight_decay": g.get("weight_decay"), "params": len(g["params"])}
                              for g in setup.optimizer.param_groups],
@@ -119,6 +119,15 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
         return res
     res.timings["build"] = time.monotonic() - t0
     res.info.update(_setup_info(setup))
+    if setup.device.type == "cuda":  # pragma: no cover - needs a GPU
+        total = torch.cuda.get_device_properties(setup.device).total_memory
+        if setup.full_memory_bytes > total:
+            res.findings.append(finding(
+                run, "HNL813", ("training", "batch_size"), phase="build",
+                message=(f"estimated training memory {setup.full_memory_bytes / 2**30:.1f} GiB at batch "
+                         f"{spec.batch_size} x {spec.seq_len} exceeds the device's {total / 2**30:.1f} GiB; "
+                         "the dry-run continues on the proxy"),
+                data={"measured": setup.full_memory_bytes, "threshold": total}))
     for note in setup.notes:
         log(note)
     log(f"built {setup.scale} model: {setup.param_count:,} params, memory estimate "
@@ -128,6 +137,21 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
     log(f"effective peak LR per stage (base x multiplier): {peak}")
     corpus = load_corpus(opts.data)
     res.info["data"] = corpus.name
+    try:
+        _phases(res, run, opts, spec, setup, corpus, seed, deadline, budget, log)
+    except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
+        res.findings.append(finding(
+            run, "HNL813", ("training", "batch_size"), phase="smoke",
+            message=(f"out of memory at micro-batch {setup.micro_batch} x {setup.seq_len} on {setup.device} "
+                     f"(estimate {setup.memory_bytes / 2**30:.1f} GiB): {str(exc).splitlines()[0]}"),
+            data={"measured": setup.memory_bytes}))
+    res.timings["total"] = time.monotonic() - start
+    return res
+
+
+def _phases(res: DryRunResult, run: Any, opts: DryRunOptions, spec: Any, setup: TrainSetup, corpus: Any,
+            seed: int, deadline: Optional[float], budget: Optional[float], log: Callable[[str], None]) -> None:
+    """Smoke, then (unless it failed) the probe; results land in ``res``."""
     if "smoke" in opts.phases:
         t0 = time.monotonic()
         smoke = run_smoke(setup, corpus, run, opts.options, opts.smoke_steps, seed, deadline, log)
@@ -138,7 +162,7 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
         if smoke.interrupted:
             res.findings.append(finding(run, "HNL815", ("training",), "dry-run stopped during the smoke phase "
                                         f"after {len(smoke.steps)} steps; later phases not run"))
-            return res
+            return
     if "probe" in opts.phases and not res.failed:
         from dataclasses import replace
 
@@ -158,7 +182,9 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
         res.probe = probe
         res.findings += probe.findings
         res.interrupted |= probe.interrupted
+        if probe.interrupted:
+            res.findings.append(finding(run, "HNL815", ("training",), phase="probe",
+                                        message=f"dry-run stopped during the probe after {probe.steps_run} steps "
+                                                "at 1x; verdicts use only the steps measured"))
     elif "probe" in opts.phases:
         log("probe skipped: the smoke phase failed (fix numerics first)")
-    res.timings["total"] = time.monotonic() - start
-    return res

@@ -44,13 +44,18 @@ def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file:
             continue
         seen_stage.add(v["stage"])
         s = v["stage"]
+        if v["mode"] == "ratio":
+            ref = v["reference"]
+            why = (f"expected {v['expected_lr']:.3g} = group {ref['group']}'s lr {ref['lr']:.3g} x "
+                   f"{v['expected_multiplier']:g}/{ref['multiplier']:g} (the lr ratios must equal the "
+                   "multiplier ratios; a plain AdamW ignores the groups' lr_multiplier key)")
+        else:
+            why = (f"expected {v['expected_lr']:.3g} = base x multiplier {v['expected_multiplier']:g} x "
+                   "schedule(t)")
         out.append(finding(run, "HNL804", ("optimizer", "lr_multiplier", s), phase=phase, file=file,
-                           message=(f"stage {s}: optimizer group {v['group']} ran at lr {v['lr']:.3g} at step "
-                                    f"{v['step']}, expected {v['expected_lr']:.3g} (multiplier "
-                                    f"{v['expected_multiplier']:g} not applied; a plain AdamW ignores the "
-                                    "groups' lr_multiplier key)"),
+                           message=f"stage {s}: optimizer group {v['group']} ran at lr {v['lr']:.3g} at step {v['step']}; {why}",
                            data={"measured": v["lr"], "threshold": v["expected_lr"], "step": v["step"],
-                                 "stage": s, "group": v["group"]}))
+                                 "stage": s, "group": v["group"], "mode": v["mode"]}))
     if mon.dirty_cycles:
         d = mon.dirty_cycles[0]
         out.append(finding(run, "HNL805", ("training", "grad_accum_steps"), phase=phase, file=file,

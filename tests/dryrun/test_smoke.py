@@ -41,3 +41,12 @@ def test_nan_is_localized_to_the_module(tmp_path) -> None:
     assert nan[0].data["module"] == "backbone.main_network.main_network.layers.0.mlp.fc1"
     assert "backbone.main_network.main_network.layers.0.mlp.fc1" in nan[0].message
     assert all(torch.isfinite(p).all() for p in setup.model.parameters())  # the step was not taken
+
+
+def test_official_grouping_decays_A_log_in_build_phase(tmp_path) -> None:
+    res = dry(write_config(tmp_path), phases=("build", "smoke"), param_groups="official")
+    decay = [f for f in res.findings if f.code == "HNL806"]
+    assert len(decay) == 1 and decay[0].phase == "build" and decay[0].key == "optimizer.weight_decay"
+    assert decay[0].span.line == 11
+    assert any(n.endswith("A_log") for n in decay[0].data["params"])
+    assert any(n.endswith("dt_bias") for n in decay[0].data["params"])
