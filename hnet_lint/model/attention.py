@@ -47,14 +47,21 @@ class RotaryEmbedding(nn.Module):
 
 
 def attention_mask(seq: SeqInfo, window_size: int) -> Tensor:
-    """Boolean (B, 1, L, L) mask: causal, same segment, and within the sliding window."""
+    """Boolean (B, 1, L, L) mask: causal, same segment, and within the sliding window.
+
+    Cached on ``seq`` per window size, since all attention layers of a stage share it.
+    """
+    key = ("attention_mask", window_size)
+    if key in seq.cache:
+        return seq.cache[key]
     L = seq.segment.shape[1]
     i = torch.arange(L, device=seq.segment.device)
     allowed = i[:, None] >= i[None, :]  # (L, L) causal
     if window_size >= 0:
         allowed = allowed & (i[:, None] - i[None, :] <= window_size)
     same = seq.segment.unsqueeze(2) == seq.segment.unsqueeze(1)  # (B, L, L)
-    return (allowed.unsqueeze(0) & same).unsqueeze(1)  # (B, 1, L, L)
+    seq.cache[key] = (allowed.unsqueeze(0) & same).unsqueeze(1)  # (B, 1, L, L)
+    return seq.cache[key]
 
 
 def sdpa_attention(

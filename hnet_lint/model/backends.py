@@ -126,9 +126,15 @@ class CudaKernels:
     preconditions (CUDA tensors, layouts, dtypes, head sizes) do not hold."""
 
     def __init__(self, chunk_scan: Optional[Callable], conv_fn: Optional[Callable], flash_varlen: Optional[Callable],
-                 report: BackendReport) -> None:
+                 report: BackendReport, require_cuda: bool = True) -> None:
         self.chunk_scan, self.conv_fn, self.flash_varlen = chunk_scan, conv_fn, flash_varlen
         self.report = report
+        # Tests pass require_cuda=False with CPU stand-ins that follow the kernels' signatures,
+        # to check this class's argument plumbing; the real kernels need CUDA tensors.
+        self.require_cuda = require_cuda
+
+    def _usable(self, t: Tensor) -> bool:
+        return t.is_cuda or not self.require_cuda
 
     def _fallback(self, component: str, why: str) -> None:
         self.report.runtime_fallbacks[f"{component}: {why}"] += 1
@@ -137,7 +143,7 @@ class CudaKernels:
     def conv1d_silu(self, xBC: Tensor, weight: Tensor, bias: Optional[Tensor], seq: SeqInfo) -> Tensor:
         """xBC (B, L, C) -> silu(causal depthwise conv) (B, L, C)."""
         resets = seq.has_resets()
-        if self.conv_fn is None or not xBC.is_cuda or xBC.shape[-1] % 8 != 0:
+        if self.conv_fn is None or not self._usable(xBC) or xBC.shape[-1] % 8 != 0:
             if self.conv_fn is not None:
                 self._fallback("mamba2.conv1d", "not CUDA or channels % 8 != 0")
             return F.silu(causal_conv1d(xBC, weight, bias, seq.segment if resets else None))
@@ -154,7 +160,7 @@ class CudaKernels:
                   chunk_size: int, seq: SeqInfo) -> Tensor:
         """SSD without the D skip. x (B, L, H, P), raw dt (B, L, H) -> y (B, L, H, P)."""
         resets = seq.has_resets()
-        if self.chunk_scan is None or not x.is_cuda:
+        if self.chunk_scan is None or not self._usable(x):
             delta = F.softplus(upcast(dt) + upcast(dt_bias))
             return ssd_scan(upcast(x) * delta.unsqueeze(-1), delta * A, B, C, chunk_size,
                             reset=seq.seg_start if resets else None)
@@ -167,12 +173,13 @@ class CudaKernels:
                   softmax_scale: Optional[float]) -> Tensor:
         """q, k, v (B, L, H, Dh) -> (B, L, H, Dh); flash-attn varlen over all segments."""
         Dh = q.shape[-1]
-        if self.flash_varlen is None or not q.is_cuda or Dh > 256 or Dh % 8 != 0:
+        if self.flash_varlen is None or not self._usable(q) or Dh > 256 or Dh % 8 != 0:
             if self.flash_varlen is not None:
                 self._fallback("attention", "not CUDA or head_dim unsupported")
             return sdpa_attention(q, k, v, seq, window_size, softmax_scale)
         b, l, h, _ = q.shape
-        dtype = q.dtype if q.dtype in (torch.float16, torch.bfloat16) else torch.bfloat16
+        # flash-attn has no fp32 path: fp32 activations (no autocast) run in bf16 on the GPU.
+        dtype = torch.bfloat16 if q.is_cuda and q.dtype not in (torch.float16, torch.bfloat16) else q.dtype
         starts = torch.nonzero(seq.seg_start.reshape(-1)).squeeze(-1)  # segment starts in (B·L)
         cu = torch.cat([starts, starts.new_tensor([b * l])]).to(torch.int32)
         max_len = int((cu[1:] - cu[:-1]).max())  # host sync, as upstream's ChunkLayer
@@ -186,15 +193,15 @@ class CudaKernels:
         """EMA via the SSD kernel as upstream: dt = -log(1-p), x = h/dt, A = -1, B = p, C = 1."""
         b, m, d = chunks.shape
         headdim = 32
-        if self.chunk_scan is None or not chunks.is_cuda or d % headdim != 0:
+        if self.chunk_scan is None or not self._usable(chunks) or d % headdim != 0:
             if self.chunk_scan is not None:
                 self._fallback("dechunk.ema", "not CUDA or d_model % 32 != 0")
             return ema_scan(chunks, p, reset=seq.seg_start, chunk_size=block_size)
         nheads = d // headdim
-        pf = p.float()
+        pf = upcast(p)
         dt = torch.log(1 / (1 - pf))  # (B, M)
-        x = (chunks.float() / dt.unsqueeze(-1)).reshape(b, m, nheads, headdim)  # fp32, not bf16 as upstream
-        A = -torch.ones(nheads, device=chunks.device, dtype=torch.float32)
+        x = (upcast(chunks) / dt.unsqueeze(-1)).reshape(b, m, nheads, headdim)  # fp32, not bf16 as upstream
+        A = -torch.ones(nheads, device=chunks.device, dtype=pf.dtype)
         out = self.chunk_scan(x, dt.unsqueeze(-1).expand(b, m, nheads), A, pf.reshape(b, m, 1, 1),
                               torch.ones_like(pf).reshape(b, m, 1, 1), block_size,
                               seq_idx=seq.segment.to(torch.int32).contiguous())

@@ -37,8 +37,11 @@ class Block(nn.Module):
                 layer_idx=layer_idx, **fk,
             )
         else:
+            if cfg.num_heads is None:
+                raise ValueError("attention block needs attn_cfg.num_heads")
             self.mixer = CausalMHA(
-                d, cfg.num_heads, rotary_emb_dim=cfg.rotary_emb_dim, window_size=cfg.window_size,
+                d, cfg.num_heads, rotary_emb_dim=cfg.rotary_emb_dim or 0,
+                window_size=-1 if cfg.window_size is None else cfg.window_size,
                 layer_idx=layer_idx, **fk,
             )
         self.norm2: Optional[RMSNorm] = None

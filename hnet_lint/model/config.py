@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Optional
 
 __all__ = [
     "DEBUG_2STAGE",
@@ -28,7 +28,6 @@ __all__ = [
 LAYOUT_RE = re.compile(r"([mMtT][1-9][0-9]*)+")
 _LAYOUT_TOKEN_RE = re.compile(r"([mMtT])([1-9][0-9]*)")
 
-PerStage = Union[int, list]
 
 SSM_DEFAULTS: dict[str, Any] = {"d_conv": 4, "expand": 2, "d_state": 128, "chunk_size": 256}
 ATTN_KEYS = ("num_heads", "rotary_emb_dim", "window_size")
@@ -80,13 +79,9 @@ class StageCfg:
     expand: int
     d_state: int
     chunk_size: int
-    num_heads: int
-    rotary_emb_dim: int
-    window_size: int
-
-
-def _pick(value: Any, stage: int) -> Any:
-    return value[stage] if isinstance(value, (list, tuple)) else value
+    num_heads: Optional[int]  # None when attn_cfg omits the key
+    rotary_emb_dim: Optional[int]
+    window_size: Optional[int]
 
 
 @dataclass(frozen=True)
@@ -157,20 +152,31 @@ class HNetConfig:
         return stage_layout(self.arch_layout, s)
 
     def stage_cfg(self, s: int) -> StageCfg:
-        """Resolve every per-stage value for stage ``s`` (scalars broadcast, lists indexed)."""
-        attn = {k: _pick(self.attn_cfg.get(k, [8] if k == "num_heads" else [0]), s) for k in ATTN_KEYS}
-        if "window_size" not in self.attn_cfg:
-            attn["window_size"] = -1
+        """Resolve every per-stage value for stage ``s`` (scalars broadcast, lists indexed).
+
+        A list shorter than S+1 raises, as upstream's ``get_stage_cfg`` does (IndexError there),
+        even for stages without attention. A missing attention key resolves to None and only
+        fails if an attention block is built.
+        """
+
+        def pick(cfg: dict, key: str) -> Any:
+            value = cfg.get(key)
+            if isinstance(value, (list, tuple)):
+                if len(value) <= s:
+                    raise ValueError(f"{key} has {len(value)} entries; stage {s} needs >= {s + 1}")
+                return int(value[s])
+            return None if value is None else int(value)
+
         return StageCfg(
             d_model=int(self.d_model[s]),
             d_intermediate=int(self.d_intermediate[s]),
-            d_conv=int(_pick(self.ssm_cfg["d_conv"], s)),
-            expand=int(_pick(self.ssm_cfg["expand"], s)),
-            d_state=int(_pick(self.ssm_cfg["d_state"], s)),
-            chunk_size=int(_pick(self.ssm_cfg["chunk_size"], s)),
-            num_heads=int(attn["num_heads"]),
-            rotary_emb_dim=int(attn["rotary_emb_dim"]),
-            window_size=int(attn["window_size"]),
+            d_conv=pick(self.ssm_cfg, "d_conv"),
+            expand=pick(self.ssm_cfg, "expand"),
+            d_state=pick(self.ssm_cfg, "d_state"),
+            chunk_size=pick(self.ssm_cfg, "chunk_size"),
+            num_heads=pick(self.attn_cfg, "num_heads"),
+            rotary_emb_dim=pick(self.attn_cfg, "rotary_emb_dim"),
+            window_size=pick(self.attn_cfg, "window_size"),
         )
 
     def validate(self) -> None:
@@ -183,6 +189,8 @@ class HNetConfig:
         for name in ("d_model", "d_intermediate"):
             if len(getattr(self, name)) < S + 1:
                 raise ValueError(f"{name} needs >= {S + 1} entries, got {getattr(self, name)}")
+        for s in range(S + 1):
+            self.stage_cfg(s)  # per-stage list lengths
 
 
 #: Tiny 2-stage config (≈0.8M parameters) for CPU tests, the benchmark and a dry-run ``debug``

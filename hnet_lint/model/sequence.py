@@ -12,7 +12,8 @@ it can never leak into real tokens, whichever side it sits on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Optional
 
 import torch
@@ -34,6 +35,7 @@ class SeqInfo:
     segment: Tensor
     valid: Tensor
     doc_start: Tensor
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # e.g. attention masks
 
     # ------------------------------------------------------------------ constructors
     @staticmethod
@@ -70,14 +72,17 @@ class SeqInfo:
         return SeqInfo._from_doc_and_valid(doc_id, torch.ones_like(doc_id, dtype=torch.bool))
 
     # ------------------------------------------------------------------ derived views
-    @property
+    # Derived views are cached: every layer of a stage shares one SeqInfo, and has_resets() is a
+    # host sync we want once per stage, not once per layer.
+    @cached_property
     def seg_start(self) -> Tensor:
         """(B, L) bool: first position of every segment (documents and padding runs)."""
         start = torch.ones_like(self.valid)
         start[:, 1:] = self.segment[:, 1:] != self.segment[:, :-1]
         return start
 
-    def positions(self) -> Tensor:
+    @cached_property
+    def _positions(self) -> Tensor:
         """(B, L) int64 position of each token within its segment (rotary restarts per document)."""
         B, L = self.segment.shape
         idx = torch.arange(L, device=self.segment.device).expand(B, L)
@@ -86,9 +91,17 @@ class SeqInfo:
         start_idx = torch.cummax(start_idx, dim=1).values
         return idx - start_idx  # (B, L)
 
+    def positions(self) -> Tensor:
+        """(B, L) int64 position of each token within its segment (cached)."""
+        return self._positions
+
+    @cached_property
+    def _has_resets(self) -> bool:
+        return bool((self.segment[:, -1] > 0).any()) if self.segment.numel() else False
+
     def has_resets(self) -> bool:
         """Whether any row contains more than one segment (so kernels must honour resets)."""
-        return bool((self.segment[:, -1] > 0).any()) if self.segment.numel() else False
+        return self._has_resets
 
     def gather(self, index: Tensor, length_mask: Tensor) -> "SeqInfo":
         """Layout of the chunked sequence: keep positions ``index`` (B, M), valid where ``length_mask``.

@@ -81,8 +81,9 @@ def ssd_scan(
             C = F.pad(C, (0, 0, 0, 0, 0, pad))
         c = (l + pad) // Q
         x = x.reshape(b, c, Q, h, p)  # (b, c, Q, h, p)
-        B = B.reshape(b, c, Q, g, n).repeat_interleave(h // g, dim=3)  # (b, c, Q, h, n)
-        C = C.reshape(b, c, Q, g, n).repeat_interleave(h // g, dim=3)  # (b, c, Q, h, n)
+        # Heads share B and C within a group; expand instead of copying when g = 1.
+        B = B.reshape(b, c, Q, g, 1, n).expand(b, c, Q, g, h // g, n).reshape(b, c, Q, h, n)  # (b, c, Q, h, n)
+        C = C.reshape(b, c, Q, g, 1, n).expand(b, c, Q, g, h // g, n).reshape(b, c, Q, h, n)  # (b, c, Q, h, n)
         la = log_a.reshape(b, c, Q, h).permute(0, 3, 1, 2)  # (b, h, c, Q)
 
         # 1. Within each chunk: y_i = sum_{j<=i} (C_i·B_j) · exp(sum_{k=j+1..i} log_a_k) · x_j
@@ -92,7 +93,8 @@ def ssd_scan(
 
         # 2. State contributed by each chunk at its last position (last row of `decay`).
         decay_to_end = decay[..., -1, :]  # (b, h, c, Q)
-        chunk_states = torch.einsum("bcshn,bhcs,bcshp->bchpn", B, decay_to_end, x)  # (b, c, h, p, n)
+        x_to_end = x * decay_to_end.permute(0, 2, 3, 1).unsqueeze(-1)  # (b, c, Q, h, p)
+        chunk_states = torch.einsum("bcshn,bcshp->bchpn", B, x_to_end)  # (b, c, h, p, n)
 
         # 3. Recurrence over chunks: state entering chunk z = sum_{c<z} decay(c→z) · chunk_state_c.
         chunk_log_a = la.sum(-1)  # (b, h, c)
@@ -102,7 +104,8 @@ def ssd_scan(
 
         # 4. Carried state read out inside each chunk, decayed up to position i.
         decay_from_start = torch.exp(torch.cumsum(la, dim=-1))  # (b, h, c, Q)
-        y_off = torch.einsum("bclhn,bchpn,bhcl->bclhp", C, entering, decay_from_start)  # (b, c, Q, h, p)
+        C_decayed = C * decay_from_start.permute(0, 2, 3, 1).unsqueeze(-1)  # (b, c, Q, h, n)
+        y_off = torch.einsum("bclhn,bchpn->bclhp", C_decayed, entering)  # (b, c, Q, h, p)
 
         y = (y_diag + y_off).reshape(b, c * Q, h, p)[:, :l]  # (b, l, h, p)
     return y.to(out_dtype)
