@@ -13,9 +13,21 @@ from ..validation import suggest
 __all__ = ["rules", "rule", "explain"]
 
 
+def _with_dryrun() -> dict:
+    """Static registry plus the dry-run codes HNL801+ (their registry is torch-free)."""
+    from ..dryrun.codes import DRYRUN_CODES
+    from ..engine import Rule
+
+    table = dict(registry())
+    for code, d in DRYRUN_CODES.items():
+        table.setdefault(code, Rule(code, d.name, d.severity, f"dry-run {d.phase}, {d.evidence}", d.doc,
+                                    options=d.options))
+    return table
+
+
 def explain(code_or_name: str) -> str:
     """The full documentation of one rule, as printed by ``hnet-lint rule``."""
-    table = registry()
+    table = _with_dryrun()
     meta = table.get(code_or_name.upper()) or next(
         (r for r in table.values() if r.name == code_or_name), None)
     if meta is None:
@@ -32,7 +44,7 @@ def explain(code_or_name: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(fmt: str) -> None:
     """List every rule with its code, name, default severity and summary."""
-    table = registry()
+    table = _with_dryrun()
     if fmt == "json":
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "severity": r.severity.label, "area": r.area,

@@ -84,3 +84,16 @@ def test_correct_setup_passes_and_anchors_to_the_file(tmp_path) -> None:
     opt2 = torch.optim.AdamW(group_params_official(model2), lr=1e-3)
     bad = [f for f in hnet_lint.inspect(model2, opt2, config=str(path)).findings if f.code == "HNL804"]
     assert bad and bad[0].span.file.endswith("run.yaml") and bad[0].span.line == 8 and bad[0].span.column == 24  # `1.0` of [2.0, 1.0]
+
+
+def test_bf16_parameters_flagged_and_frozen() -> None:
+    model = _model().to(torch.bfloat16)
+    groups = group_params_official(model)
+    for g in groups:
+        g["lr"] = 3e-4 * g["lr_multiplier"]
+    opt = torch.optim.AdamW(groups, lr=3e-4, weight_decay=0.0)
+    res = hnet_lint.inspect(model, opt, config=MULTS, step_fn=_step_fn(model, opt), steps=3)
+    assert "HNL812" in res.codes() and "HNL803" in res.codes()
+    frozen = [f for f in res.findings if f.code == "HNL803"]
+    assert all(f.data["measured"] > 0.5 for f in frozen)
+    assert any("norm" in w for f in frozen for w in f.data["worst"])
