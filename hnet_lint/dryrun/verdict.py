@@ -7,6 +7,7 @@ Grad-norm maxima are reported as context with the clipped fraction, never as "ex
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..diagnostics import Severity
@@ -54,7 +55,7 @@ def format_verdict(res: Any) -> str:
 
 def write_report(results: list[Any], path: str) -> None:
     """``.json``: machine-readable; ``.html``: the same data with curves as inline SVG-free tables."""
-    data = {"version": 1, "results": [r.to_dict() for r in results]}
+    data = _finite({"version": 1, "results": [r.to_dict() for r in results]})
     if path.endswith(".html"):
         body = "".join(f"<h2>{r.file}</h2><pre>{_esc(format_verdict(r))}</pre>" for r in results)
         text = (f"<!doctype html><meta charset=utf-8><title>hnet-lint dry-run</title>{body}"
@@ -63,6 +64,17 @@ def write_report(results: list[Any], path: str) -> None:
         text = json.dumps(data, indent=1, default=_default)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def _finite(obj: Any) -> Any:
+    """NaN/Inf -> None so the file is strict JSON (a failed step's loss is NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _default(obj: Any) -> Any:
