@@ -360,7 +360,6 @@ def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Di
     res_ctx = (f"pre-clip grad norm median {statistics.median(norms):.3g}, max {max(norms):.3g}, "
                f"{clipped:.0%} of steps clipped (clipping bounded those updates)") if norms else ""
     warns = [f for f in out if f.severity >= Severity.WARNING]
-    where = "proxy" if getattr(run, "_proxy", None) else None
     summary = (f"probe: {n} steps ({res.warmup} warmup) at peak LR x{', x'.join(f'{r.multiple:g}' for r in res.runs)}; "
                f"{res.margin or 'no margin run'}; {res_ctx}")
     out.append(finding(run, "HNL814", ("optimizer", "lr"), message=summary,
@@ -368,6 +367,5 @@ def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Di
                              "tail_loss": {str(r.multiple): (statistics.fmean(_tail(r.losses(), frac))
                                                              if r.steps and not r.nonfinite else None)
                                            for r in res.runs},
-                             "margin": res.margin, "clipped_fraction": clipped, "warnings": len(warns),
-                             "where": where}))
+                             "margin": res.margin, "clipped_fraction": clipped, "warnings": len(warns)}))
     return out

@@ -94,6 +94,15 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
     res = DryRunResult(file=file or run.doc.path)
     start = time.monotonic()
     on_cpu = opts.device == "cpu" or (opts.device == "auto" and not torch.cuda.is_available())
+    threads = torch.get_num_threads()
+    try:
+        return _run(run, opts, log, res, start, on_cpu)
+    finally:
+        torch.set_num_threads(threads)  # the 1-thread setting below must not leak into the caller
+
+
+def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunResult, start: float,
+         on_cpu: bool) -> DryRunResult:
     budget = opts.time_budget if opts.time_budget else (CPU_BUDGET_S if on_cpu else None)
     deadline = start + budget if budget else None
     if on_cpu:
@@ -149,6 +158,24 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
     return res
 
 
+def _with_scope(found: list[Diagnostic], res: DryRunResult, setup: TrainSetup) -> list[Diagnostic]:
+    """Put the scale and, on a pass, the scope statement into the HNL814 summary."""
+    from dataclasses import replace as _replace
+
+    from .verdict import scope_statement
+
+    passed = not any(f.severity >= Severity.WARNING for f in [*res.findings, *found])
+    out = []
+    for f in found:
+        if f.code == "HNL814":
+            data = dict(f.data or {}, scale=setup.scale,
+                        proxy_widths=setup.proxy.widths if setup.proxy else None)
+            msg = f"PASS: {scope_statement(res.info, data.get('steps', 0))}. {f.message}" if passed else f.message
+            f = _replace(f, message=msg, data=data)
+        out.append(f)
+    return out
+
+
 def _phases(res: DryRunResult, run: Any, opts: DryRunOptions, spec: Any, setup: TrainSetup, corpus: Any,
             seed: int, deadline: Optional[float], budget: Optional[float], log: Callable[[str], None]) -> None:
     """Smoke, then (unless it failed) the probe; results land in ``res``."""
@@ -180,7 +207,7 @@ def _phases(res: DryRunResult, run: Any, opts: DryRunOptions, spec: Any, setup: 
                           deadline, log, setup)
         res.timings["probe"] = time.monotonic() - t0
         res.probe = probe
-        res.findings += probe.findings
+        res.findings += _with_scope(probe.findings, res, setup)
         res.interrupted |= probe.interrupted
         if probe.interrupted:
             res.findings.append(finding(run, "HNL815", ("training",), phase="probe",

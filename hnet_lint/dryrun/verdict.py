@@ -15,10 +15,8 @@ from ..diagnostics import Severity
 __all__ = ["format_verdict", "scope_statement", "write_report"]
 
 
-def scope_statement(res: Any) -> str:
-    info = res.info
-    probe = res.probe
-    steps = probe.steps_run if probe is not None else 0
+def scope_statement(info: dict, steps: int) -> str:
+    """The bounded claim a pass makes (dryrun-signals.md §7.3)."""
     where = (f"a proxy of widths {info.get('proxy_widths')} (configured {info.get('configured_widths')})"
              if info.get("scale") == "proxy" else "the full model")
     return (f"no numeric or LR-edge problem found in {steps} steps at peak LR on {where}; loss spikes "
@@ -42,7 +40,7 @@ def format_verdict(res: Any) -> str:
                          f"{f.key or '-':<28} {f.message}")
     worst = max((f.severity for f in shown), default=None)
     if worst is None or worst < Severity.WARNING:
-        lines.append("PASS: " + scope_statement(res))
+        lines.append("PASS: " + scope_statement(info, res.probe.steps_run if res.probe is not None else 0))
     else:
         lines.append(f"{'FAIL' if worst >= Severity.ERROR else 'WARN'}: "
                      f"{sum(f.severity >= Severity.WARNING for f in shown)} finding(s) need attention")

@@ -51,6 +51,8 @@ def test_sane_config_passes_with_scope_statement(sane_cli) -> None:
     assert "effective peak LR per stage: s0=0.006, s1=0.003" in result.output
     summary = [f for f in res["findings"] if f["code"] == "HNL814"]
     assert summary and summary[0]["phase"] == "probe" and "margin" in summary[0]["data"]
+    assert summary[0]["message"].startswith("PASS: no numeric or LR-edge problem found in 60 steps")
+    assert summary[0]["data"]["scale"] == "proxy" and summary[0]["data"]["proxy_widths"] == [64, 96]
     runs = res["probe"]["runs"]
     assert [r["multiple"] for r in runs] == [1.0, 0.5, 2.0]
     assert all(len(r["loss"]) == PROBE_STEPS for r in runs)
