@@ -74,3 +74,33 @@ def test_static_path_never_imports_torch(tmp_path) -> None:
     mods = _modules_after("import hnet_lint, hnet_lint.dryrun.codes, hnet_lint.dryrun.schedule, hnet_lint.dryrun.proxy")
     assert "torch" not in mods
     assert math.isfinite(1.0)
+
+
+def test_findings_anchor_in_the_flat_dialect() -> None:
+    from hnet_lint.api import lint_paths
+    from hnet_lint.dryrun.codes import finding
+
+    path = str(ROOT / "examples/incident/original-flat.json")
+    run = next(iter(lint_paths([path]).runs.values()))
+    f = finding(run, "HNL803", ("training", "param_dtype"), "frozen")
+    assert f.key == "dtype" and f.span.line == 18 and f.phase == "smoke" and f.evidence == "exact"
+    g = finding(run, "HNL807", ("optimizer", "lr_multiplier", 0), "knee")
+    assert g.key == "lr_multipliers[0]" and g.span.line == 4
+
+
+def test_data_files_and_packing(tmp_path) -> None:
+    from hnet_lint.dryrun.data import load_corpus
+
+    jl = tmp_path / "d.jsonl"
+    jl.write_text("\n".join(json.dumps({"text": f"document number {i} " * 20}) for i in range(5)))
+    corpus = load_corpus(str(jl))
+    batch = corpus.batch(0, 2, 64, seed=1)
+    assert batch.input_ids.shape == (2, 65)
+    cu = batch.cu_seqlens()
+    assert cu[0] == 0 and cu[-1] == 128 and bool((cu[1:] > cu[:-1]).all())
+    assert bool(((batch.doc_ids[:, 1:] == batch.doc_ids[:, :-1]) == batch.target_valid).all())
+    same = corpus.batch(0, 2, 64, seed=1)
+    assert bool((same.input_ids == batch.input_ids).all())  # batches are a function of (seed, index)
+    txt = tmp_path / "a.txt"
+    txt.write_text("hello world " * 100)
+    assert len(load_corpus(str(txt))) == 1200
