@@ -142,6 +142,9 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     log(f"built {setup.scale} model: {setup.param_count:,} params, memory estimate "
         f"{setup.memory_bytes / 2**20:.1f} MiB (full model {setup.full_memory_bytes / 2**30:.2f} GiB), "
         f"kernels {', '.join(sorted(set(res.info['kernels'].values())))}")
+    n_params = sum(len(g["params"]) for g in setup.optimizer.param_groups)
+    log(f"weight decay {spec.weight_decay:g} on {len(setup.decayed)} of {n_params} parameter tensors "
+        f"({opts.param_groups} grouping; names in the JSON report)")
     peak = ", ".join(f"stage {s}: {lr:.3g}" for s, lr in enumerate(spec.peak_lrs()))
     log(f"effective peak LR per stage (base x multiplier): {peak}")
     corpus = load_corpus(opts.data)

@@ -39,3 +39,23 @@ def test_from_checkpoint_full_scale(tmp_path) -> None:
     res = dry(write_config(tmp_path), proxy=False, checkpoint=str(ckpt), phases=("build",))
     assert res.info["scale"] == "full"
     assert any("weights loaded from" in n and "0 missing" in n for n in res.info["notes"])
+
+
+def test_ctrl_c_stops_cleanly_with_what_was_measured(tmp_path) -> None:
+    from hnet_lint.dryrun.build import build_setup, spec_from_run
+    from hnet_lint.dryrun.data import load_corpus
+    from hnet_lint.dryrun.smoke import run_smoke
+
+    from .conftest import load_run
+
+    run = load_run(write_config(tmp_path))
+    setup = build_setup(spec_from_run(run), DryRunOptions(cpu_seq_len=64))
+    calls = {"n": 0}
+
+    def interrupt(mod, args, out):
+        calls["n"] += 1
+        if calls["n"] == 5:  # third optimizer step, first micro-batch (2 micro-batches per step)
+            raise KeyboardInterrupt
+    setup.model.lm_head.register_forward_hook(interrupt)
+    res = run_smoke(setup, load_corpus(), run, {}, steps=10, seed=0)
+    assert res.interrupted and len(res.steps) == 2
