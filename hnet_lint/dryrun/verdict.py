@@ -55,13 +55,53 @@ def write_report(results: list[Any], path: str) -> None:
     """``.json``: machine-readable; ``.html``: the same data with curves as inline SVG-free tables."""
     data = _finite({"version": 1, "results": [r.to_dict() for r in results]})
     if path.endswith(".html"):
-        body = "".join(f"<h2>{r.file}</h2><pre>{_esc(format_verdict(r))}</pre>" for r in results)
+        body = "".join(f"<h2>{_esc(r.file)}</h2><pre>{_esc(format_verdict(r))}</pre>{_curves_svg(r)}"
+                       for r in results)
         text = (f"<!doctype html><meta charset=utf-8><title>hnet-lint dry-run</title>{body}"
                 f"<h2>data</h2><pre>{_esc(json.dumps(data, indent=1, default=str))}</pre>")
     else:
         text = json.dumps(data, indent=1, default=_default)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def _curves_svg(res: Any) -> str:
+    """Probe curves for 0.5x / 1x / 2x (loss, pre-clip grad norm, max attention logit, boundary
+    rate of stage 0) as inline SVG, so users see the margin; empty without matplotlib or a probe."""
+    if res.probe is None or not res.probe.runs:
+        return ""
+    try:
+        import io
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return ""
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.2))
+    for r in res.probe.runs:
+        label = f"{r.multiple:g}x"
+        steps = [s.step for s in r.steps]
+        axes[0].plot(steps, [s.loss for s in r.steps], label=label)
+        axes[1].plot(steps, [s.grad_norm for s in r.steps], label=label)
+        logits = {}
+        for series in r.attn_logits.values():
+            for t, v in series:
+                logits[t] = max(logits.get(t, 0.0), v)
+        axes[2].plot(sorted(logits), [logits[t] for t in sorted(logits)], marker=".", label=label)
+        if r.steps and r.steps[0].boundary_rates:
+            axes[3].plot(steps, [s.boundary_rates[0] for s in r.steps], label=label)
+    for ax, title in zip(axes, ("loss", "pre-clip grad norm", "max attention logit", "boundary rate, stage 0")):
+        ax.set_title(title)
+        ax.set_xlabel("probe step")
+        ax.legend(fontsize=7)
+    buf = io.StringIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
 
 
 def _finite(obj: Any) -> Any:

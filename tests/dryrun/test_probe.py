@@ -115,3 +115,7 @@ def test_same_seed_same_report(tmp_path) -> None:
     assert [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]
     assert a.probe.to_dict() == b.probe.to_dict()
     assert [s.loss for s in a.smoke.steps] == [s.loss for s in b.smoke.steps]
+    from hnet_lint.dryrun.verdict import write_report
+
+    write_report([a], str(tmp_path / "r.html"))  # probe curves for 0.5x/1x as inline SVG
+    assert "<svg" in (tmp_path / "r.html").read_text()
