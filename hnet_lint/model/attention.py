@@ -21,7 +21,7 @@ from torch import Tensor
 from .layers import upcast
 from .sequence import SeqInfo
 
-__all__ = ["RotaryEmbedding", "CausalMHA", "attention_mask", "sdpa_attention"]
+__all__ = ["RotaryEmbedding", "CausalMHA", "attention_mask", "max_attention_logit", "sdpa_attention"]
 
 
 class RotaryEmbedding(nn.Module):
@@ -75,6 +75,16 @@ def sdpa_attention(
     return out.transpose(1, 2)  # (B, L, H, Dh)
 
 
+@torch.no_grad()
+def max_attention_logit(q: Tensor, k: Tensor, seq: SeqInfo, window_size: int, softmax_scale: Optional[float]) -> float:
+    """max |q·k|·scale over allowed pairs (Wortsman et al.'s logit-growth signal; SDPA and
+    flash-attn never materialise the logits, so this recomputes them, O(L^2) per head)."""
+    scale = softmax_scale if softmax_scale is not None else q.shape[-1] ** -0.5
+    logits = torch.einsum("blhd,bmhd->bhlm", upcast(q), upcast(k)).abs() * scale  # (B, H, L, L)
+    logits = logits.masked_fill(~attention_mask(seq, window_size), 0.0)
+    return logits.max().item() if logits.numel() else 0.0
+
+
 class CausalMHA(nn.Module):
     """Multi-head causal self-attention (upstream ``hnet/modules/mha.py``)."""
 
@@ -100,6 +110,8 @@ class CausalMHA(nn.Module):
         self.rotary_emb_dim, self.window_size = rotary_emb_dim, window_size
         self.softmax_scale, self.layer_idx = softmax_scale, layer_idx
         self.kernels: Any = None  # optional CUDA kernels (backends.py); None = SDPA
+        self.collect_stats = False  # when True, forward stores the max attention logit in self.stats
+        self.stats: dict[str, float] = {}
         if rotary_emb_dim > 0:
             self.rotary_emb = RotaryEmbedding(rotary_emb_dim, base=rotary_emb_base, device=device)
         self.Wqkv = nn.Linear(d_model, 3 * d_model, bias=False, device=device, dtype=dtype)
@@ -113,6 +125,8 @@ class CausalMHA(nn.Module):
         if self.rotary_emb_dim > 0:
             pos = seq.positions()  # (B, L), restarts at each document
             q, k = self.rotary_emb(q, pos), self.rotary_emb(k, pos)
+        if self.collect_stats:
+            self.stats = {"max_logit": max_attention_logit(q, k, seq, self.window_size, self.softmax_scale)}
         if self.kernels is not None:
             out = self.kernels.attention(q, k, v, seq, self.window_size, self.softmax_scale)
         else:

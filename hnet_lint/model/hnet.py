@@ -28,7 +28,7 @@ from .config import HNetConfig
 from .dc import ChunkLayer, DeChunkLayer, RouterOutput, RoutingModule, ste_ones
 from .sequence import SeqInfo
 
-__all__ = ["HNet", "HNetForCausalLM", "HNetOutput", "tag_optim"]
+__all__ = ["HNet", "HNetForCausalLM", "HNetOutput", "tag_optim", "set_collect_stats", "layer_stats"]
 
 
 def tag_optim(param: Tensor, **kw: float) -> None:
@@ -46,6 +46,18 @@ def _init_linears(module: nn.Module, std: float, n_residuals: int) -> None:
         if isinstance(m, nn.Linear) and not getattr(m.weight, "_no_reinit", False):
             scale = n_residuals**-0.5 if ("out_proj" in name or "fc2" in name) else 1.0
             nn.init.normal_(m.weight, mean=0.0, std=std * scale)
+
+
+def set_collect_stats(model: nn.Module, on: bool = True) -> None:
+    """Turn per-layer dynamics statistics on or off (Mamba2 Δ/A/decay ranges, max attention logit)."""
+    for m in model.modules():
+        if hasattr(m, "collect_stats"):
+            m.collect_stats = on
+
+
+def layer_stats(model: nn.Module) -> dict[str, dict[str, float]]:
+    """Statistics from the last forward, keyed by module name (e.g. ``backbone.encoder.layers.0.mixer``)."""
+    return {name: dict(m.stats) for name, m in model.named_modules() if getattr(m, "collect_stats", False) and m.stats}
 
 
 class HNet(nn.Module):

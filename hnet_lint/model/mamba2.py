@@ -27,6 +27,19 @@ from .ssd import causal_conv1d, ssd_scan
 __all__ = ["Mamba2"]
 
 
+@torch.no_grad()
+def _dynamics_stats(delta: Tensor, A: Tensor, valid: Tensor) -> dict[str, float]:
+    """min / median / max of Δ, A and the per-step decay exp(Δ·A) over real tokens (dry-run
+    signal: SSM dynamics drifting toward no decay or total forgetting)."""
+    d = delta[valid]  # (n, H)
+    out: dict[str, float] = {}
+    for name, t in (("dt", d), ("A", A), ("decay", torch.exp(d * A))):
+        t = t.float().flatten()
+        if t.numel():
+            out.update({f"{name}_min": t.min().item(), f"{name}_median": t.median().item(), f"{name}_max": t.max().item()})
+    return out
+
+
 class Mamba2(nn.Module):
     """Selective state-space mixer. See the module docstring for the equations."""
 
@@ -57,6 +70,8 @@ class Mamba2(nn.Module):
         self.nheads = self.d_inner // headdim
         self.layer_idx = layer_idx
         self.kernels: Any = None  # optional CUDA kernels (backends.py); None = pure torch
+        self.collect_stats = False  # when True, forward stores dt / A / decay ranges in self.stats
+        self.stats: dict[str, float] = {}
 
         d_in_proj = 2 * self.d_inner + 2 * ngroups * d_state + self.nheads  # [z, x, B, C, dt]
         self.in_proj = nn.Linear(d_model, d_in_proj, bias=False, **fk)
@@ -108,6 +123,8 @@ class Mamba2(nn.Module):
                 upcast(x) * delta.unsqueeze(-1), delta * A, B, C, self.chunk_size,
                 reset=seq.seg_start if resets else None,
             )  # (B, L, H, P)
+        if self.collect_stats:
+            self.stats = _dynamics_stats(F.softplus(upcast(dt) + upcast(self.dt_bias)), A, seq.valid)
         y = upcast(y) + upcast(x) * upcast(self.D).unsqueeze(-1)  # D skip connection
         y = self.norm(y.reshape(b, l, self.d_inner).to(x.dtype), z)  # (B, L, d_inner)
         return self.out_proj(y)  # (B, L, D)

@@ -72,7 +72,7 @@ def ssd_scan(
             log_a = log_a.masked_fill(reset.unsqueeze(-1), float("-inf"))
         b, l, h, p = x.shape
         g, n = B.shape[-2:]
-        Q = chunk_size
+        Q = max(1, min(chunk_size, l))  # the chunk length changes cost, never the result
         pad = (-l) % Q
         if pad:  # zero inputs and zero log-decay (a=1) at the tail change nothing before it
             x = F.pad(x, (0, 0, 0, 0, 0, pad))

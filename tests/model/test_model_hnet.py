@@ -198,3 +198,21 @@ def test_tied_embeddings_init_keeps_std_one() -> None:
     assert model.lm_head.weight is model.embeddings.weight
     assert model.lm_head.weight.std().item() == pytest.approx(1.0, rel=0.1)
     assert math.isfinite(model(torch.randint(0, 256, (1, 16))).logits.sum().item())
+
+
+def test_layer_stats_for_dryrun_signals() -> None:
+    from hnet_lint.model.hnet import layer_stats, set_collect_stats
+
+    model = tiny(4, torch.float32)
+    assert layer_stats(model) == {}
+    set_collect_stats(model)
+    model(torch.randint(0, 256, (2, 48)))
+    stats = layer_stats(model)
+    mamba = stats["backbone.encoder.layers.0.mixer"]
+    assert 0 < mamba["dt_min"] <= mamba["dt_median"] <= mamba["dt_max"]
+    assert -16 <= mamba["A_min"] <= mamba["A_max"] <= -1
+    assert 0 < mamba["decay_min"] <= mamba["decay_max"] < 1
+    attn = stats["backbone.main_network.encoder.layers.0.mixer"]
+    assert attn["max_logit"] > 0
+    set_collect_stats(model, False)
+    assert layer_stats(model) == {}

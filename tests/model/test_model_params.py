@@ -104,3 +104,14 @@ def test_config_roundtrip_and_stage_cfg() -> None:
 def test_config_module_does_not_import_torch() -> None:
     code = "import sys, hnet_lint.model, hnet_lint.model.config; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+@pytest.mark.parametrize("name", ["hnet_1stage_XL", "hnet_2stage_XL_chinese"])
+def test_official_key_set_loads_strictly(name: str) -> None:
+    # A stand-in "checkpoint" with exactly the official keys and shapes (meta tensors, no data).
+    ref = _ref(name)
+    with torch.device("meta"):
+        model = HNetForCausalLM(HNetConfig.from_dict(ref["config"]))
+        checkpoint = {k: torch.empty(shape) for k, shape in ref["params"].items()}
+    result = model.load_state_dict(checkpoint, strict=True, assign=True)
+    assert not result.missing_keys and not result.unexpected_keys

@@ -27,6 +27,7 @@ def unigram_entropy(data: torch.Tensor) -> float:
 
 
 def test_tiny_hnet_learns_english() -> None:
+    # conftest.py pins one intra-op thread; this test takes ~25 s that way on the 2-core CI box.
     torch.manual_seed(0)
     data = english_bytes()
     split = int(0.9 * len(data))
