@@ -54,7 +54,7 @@ def render_pages(cases_dir: Path | None = None) -> dict[str, str]:
     """File name -> Markdown for every rule page and the index."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    from .engine import registry
+    from .catalog import catalog as registry
 
     cases_dir = cases_dir if cases_dir is not None else ROOT / "rules"
     env = Environment(loader=PackageLoader("hnet_lint", "report/templates"),

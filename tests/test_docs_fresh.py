@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hnet_lint.docgen import render_pages, stale_pages
-from hnet_lint.engine import registry
+from hnet_lint.catalog import catalog as registry
 
 from .gate_helpers import ROOT
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from hnet_lint.engine import registry
+from hnet_lint.catalog import catalog
 
 from .conftest import ROOT
 
 
 def test_readme_lists_every_rule_with_its_name():
     text = (ROOT / "README.md").read_text()
-    for meta in registry().values():
+    for meta in catalog().values():
         assert re.search(rf"\| {meta.code} \| `{meta.name}` \| {meta.severity.label} \|", text), meta.code
 
 

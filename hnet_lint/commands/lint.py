@@ -91,9 +91,27 @@ def _parse_scalar(text: str):
 @click.option("--write-baseline", is_flag=True,
               help="Write current findings to --baseline FILE (default "
                    ".hnet-lint-baseline.json) and exit 0.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+              help="Dry-run device (CPU always runs a width-reduced proxy).")
+@click.option("--proxy/--full-scale", "proxy", default=None,
+              help="Force the proxy or the full model (default: proxy on CPU, full on CUDA if it fits).")
+@click.option("--proxy-width", type=int, default=None, help="Stage-0 width of the proxy (default 64).")
+@click.option("--steps", type=int, default=None, help="Peak-LR probe steps (default 120).")
+@click.option("--smoke-steps", type=int, default=None, help="Numerics smoke steps (default 12).")
+@click.option("--seed", type=int, default=None, help="Dry-run seed (default: training.seed).")
+@click.option("--time-budget", type=float, default=None, help="Stop after this many seconds.")
+@click.option("--data", "data_path", type=click.Path(), default=None,
+              help="Text, JSONL or raw bytes for the dry-run (default: pydoc_data.topics).")
+@click.option("--from-checkpoint", "checkpoint", type=click.Path(), default=None,
+              help="Dry-run from these weights (a state_dict; needs --full-scale).")
+@click.option("--report", "report_path", type=click.Path(), default=None,
+              help="Write the dry-run report (out.json or out.html).")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
-         fix=False, baseline=None, write_baseline=False, **_: object) -> None:
+         fix=False, baseline=None, write_baseline=False,
+         device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
+         time_budget=None, data_path=None, checkpoint=None, report_path=None,
+         **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
         raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
@@ -114,7 +132,9 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     if dry_run:
         from ..dryrun.cli_bridge import run_dry_run  # imports torch
 
-        run_dry_run(report, settings)
+        run_dry_run(report, settings, report_path, device=device, proxy=proxy,
+                    proxy_width=proxy_width, probe_steps=steps, smoke_steps=smoke_steps, seed=seed,
+                    time_budget=time_budget, data=data_path, checkpoint=checkpoint)
     if baseline or write_baseline:
         from ..baseline import gate
 

@@ -7,27 +7,17 @@ import json
 import click
 
 from ..diagnostics import HnetLintError
-from ..engine import registry
+from ..catalog import catalog
 from ..validation import suggest
 
 __all__ = ["rules", "rule", "explain"]
 
 
-def _table() -> dict:
-    """Static codes plus the analyze codes (HNL9xx), which the lint path never needs."""
-    from ..analyze.detectors import analyze_codes
-    from ..engine import Rule
-
-    table = dict(registry())
-    for code, meta in analyze_codes().items():
-        table[code] = Rule(code, meta.name, meta.severity, "analyze", meta.doc,
-                           options=meta.options)
-    return dict(sorted(table.items()))
 
 
 def explain(code_or_name: str) -> str:
     """The full documentation of one rule, as printed by ``hnet-lint rule``."""
-    table = _table()
+    table = catalog()
     meta = table.get(code_or_name.upper()) or next(
         (r for r in table.values() if r.name == code_or_name), None)
     if meta is None:
@@ -44,7 +34,7 @@ def explain(code_or_name: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(fmt: str) -> None:
     """List every rule with its code, name, default severity and summary."""
-    table = _table()
+    table = catalog()
     if fmt == "json":
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "severity": r.severity.label, "area": r.area,

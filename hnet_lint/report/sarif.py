@@ -35,7 +35,7 @@ def tool_version() -> str:
 
 
 def _rule_entry(code: str, diag: Diagnostic) -> dict[str, Any]:
-    from ..engine import registry
+    from ..catalog import catalog as registry
 
     meta = registry().get(code)
     name = meta.name if meta else diag.name or code

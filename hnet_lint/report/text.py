@@ -60,7 +60,7 @@ def statistics_table(diags: list[Diagnostic]) -> list[str]:
 
 def why_it_matters(code: str) -> list[str]:
     """The "Why it matters" section of a rule's docs, indented for the terminal."""
-    from ..engine import registry
+    from ..catalog import catalog as registry
 
     meta = registry().get(code)
     if meta is None:

@@ -1,0 +1,61 @@
+"""``hnet-lint CONFIG --dry-run``: run the dry-run on every linted config and merge the findings.
+
+Called lazily by ``commands/lint.py`` (this is the first module on that path to import torch).
+Progress and the verdict go to stderr; findings join ``report.diagnostics`` so every output
+format (text, JSON, SARIF) carries them. Settings apply as for static rules: ``--ignore
+HNL809`` drops a code, ``--severity HNL807=error`` re-grades it, ``--option
+HNL807.margin_nats=0.1`` moves a threshold.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Any
+
+from ..diagnostics import Severity
+from .build import DryRunOptions
+from .codes import DRYRUN_CODES
+from .runner import DryRunResult, run_dry_run_for
+from .verdict import format_verdict, write_report
+
+__all__ = ["run_dry_run"]
+
+
+def _log(msg: str) -> None:
+    print(f"[dry-run] {msg}", file=sys.stderr, flush=True)
+
+
+def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw: Any) -> list[DryRunResult]:
+    """Dry-run every config in ``report.runs``; append findings; return the per-file results."""
+    opts = DryRunOptions(**{k: v for k, v in kw.items() if v is not None})
+    opts.options = {code: settings.options_for(code, meta.name, meta.options)
+                    for code, meta in DRYRUN_CODES.items()} if settings is not None else {}
+    results = []
+    try:
+        for file, run in report.runs.items():
+            if run.model is None:
+                _log(f"{file}: no model section; skipped")
+                continue
+            _log(f"{file}: starting (device {opts.device}, probe {opts.probe_steps or 'planned'} steps)")
+            try:
+                res = run_dry_run_for(run, opts, _log, file)
+            except KeyboardInterrupt:
+                _log("interrupted")
+                break
+            results.append(res)
+            print(format_verdict(res), file=sys.stderr, flush=True)
+            for diag in res.findings:
+                if settings is not None:
+                    if not settings.enabled(diag.code, diag.name, diag.span.file):
+                        continue
+                    sev = settings.severity_for(diag.code, diag.name, DRYRUN_CODES[diag.code].severity)
+                    if sev != DRYRUN_CODES[diag.code].severity:
+                        diag = replace(diag, severity=sev)
+                report.diagnostics.append(diag)
+    finally:
+        report.diagnostics = sorted(set(report.diagnostics))
+        if report_path:
+            write_report(results, report_path)
+            _log(f"report written to {report_path}")
+    return results

@@ -1,0 +1,360 @@
+"""Dry-run codes HNL801+: a small registry shaped like the static one, and located findings.
+
+Torch-free on purpose: ``hnet-lint rule HNL803`` and settings selection can read these without
+building anything. Each code carries a default severity, the phase that emits it, an evidence tag
+(``exact``: decided outright; ``literature``: a published threshold; ``heuristic``: provisional)
+and default thresholds that ``--option HNL807.margin_nats=0.1`` can override.
+"""
+
+from __future__ import annotations
+
+import inspect as _inspect
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Mapping
+
+from ..diagnostics import Diagnostic, Severity, Span
+
+__all__ = ["DryRunCode", "DRYRUN_CODES", "finding", "locate_span"]
+
+
+@dataclass(frozen=True)
+class DryRunCode:
+    """Metadata of one dry-run code; ``doc`` has Why it matters / Example / Use instead."""
+
+    code: str
+    name: str
+    severity: Severity
+    phase: str  # build | smoke | probe
+    evidence: str  # exact | literature | heuristic
+    doc: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0]
+
+
+DRYRUN_CODES: dict[str, DryRunCode] = {}
+
+
+def _code(code: str, name: str, severity: Severity, phase: str, evidence: str,
+          options: Mapping[str, Any] | None = None):
+    def decorate(fn):
+        DRYRUN_CODES[code] = DryRunCode(code, name, severity, phase, evidence,
+                                        _inspect.cleandoc(fn.__doc__ or ""), dict(options or {}))
+        return fn
+    return decorate
+
+
+# The functions below exist only to carry documentation, as the static rules do.
+
+@_code("HNL801", "dryrun-build-failed", Severity.ERROR, "build", "exact")
+def _build_failed() -> None:
+    """The model or optimizer could not be built from the config.
+
+    ## Why it matters
+    A config that cannot be instantiated fails at job start, after the queue wait. The message
+    carries the exception (e.g. a width that is not a multiple of Mamba's head dim 64/expand).
+
+    ## Example
+    ```json
+    {"d_model": [100], "ssm_cfg": {"expand": 2}}
+    ```
+
+    ## Use instead
+    Widths with ``expand * d_model % 64 == 0``.
+    """
+
+
+@_code("HNL802", "non-finite-values", Severity.ERROR, "smoke", "exact")
+def _non_finite() -> None:
+    """NaN or Inf in the loss, a gradient or a parameter, localized to the first module.
+
+    ## Why it matters
+    Every production stack checks this before ``optimizer.step()``; one NaN poisons AdamW's
+    moments and every later step. The finding names the first module (in execution order)
+    whose output went non-finite from finite inputs, and the parameters with bad gradients.
+
+    ## Example
+    A custom kernel or an ``exp`` without a clamp that overflows in bf16.
+
+    ## Use instead
+    Fix the named module; rerun ``--dry-run`` until the smoke phase is clean.
+    """
+
+
+@_code("HNL803", "frozen-parameters", Severity.ERROR, "smoke", "exact",
+       {"max_frozen_fraction": 0.5})
+def _frozen() -> None:
+    """Most elements of a trainable parameter group never change across optimizer steps.
+
+    ## Why it matters
+    Parameters stored in bf16 keep 8 significant bits: near 1.0 the spacing is 0.004-0.008, so
+    an AdamW step of ~lr rounds away. In the motivating run's setup 98-100% of norm gains,
+    ``A_log`` and ``dt_bias`` elements never moved (dryrun-signals.md §5). Only elements that
+    received a non-zero gradient are counted.
+
+    ## Example
+    ```yaml
+    training: {param_dtype: bfloat16, autocast_dtype: null}
+    ```
+
+    ## Use instead
+    ```yaml
+    training: {param_dtype: float32, autocast_dtype: bfloat16}
+    ```
+    """
+
+
+@_code("HNL804", "lr-multiplier-not-applied", Severity.ERROR, "smoke", "exact",
+       {"rel_tol": 1e-6})
+def _lr_not_applied() -> None:
+    """A parameter group's learning rate is not base x multiplier x schedule(t).
+
+    ## Why it matters
+    The official ``group_params`` puts ``lr_multiplier`` in each group, not ``lr``. A plain
+    ``torch.optim.AdamW(groups)`` ignores the unknown key and trains every stage at the base LR;
+    a scheduler that writes one scalar into every group erases the ratios later.
+
+    ## Example
+    ```python
+    torch.optim.AdamW(group_params(model), lr=3e-4)  # lr_multiplier silently ignored
+    ```
+
+    ## Use instead
+    Set ``g["lr"] = base_lr * sched(t) * g["lr_multiplier"]`` for every group at every step.
+    """
+
+
+@_code("HNL805", "grads-not-zeroed", Severity.ERROR, "smoke", "exact")
+def _grads_not_zeroed() -> None:
+    """Gradients are not zero when a new accumulation cycle starts.
+
+    ## Why it matters
+    Each optimizer step then sees gradients summed over earlier cycles, so the effective LR
+    grows with the distance to the last ``zero_grad`` (a sawtooth in the grad norm). A later
+    commit of the motivating run's trainer zeroed only every 100 micro-steps.
+
+    ## Example
+    ```python
+    if step % 100 == 0:
+        optimizer.zero_grad()
+    ```
+
+    ## Use instead
+    Call ``optimizer.zero_grad(set_to_none=True)`` right after every ``optimizer.step()``.
+    """
+
+
+@_code("HNL806", "decay-on-exempt-parameter", Severity.WARNING, "build", "literature")
+def _decay_exempt() -> None:
+    """Weight decay applies to ``A_log``, ``dt_bias``, ``D``, biases, norm gains or ``pad_dimension``.
+
+    ## Why it matters
+    Mamba marks ``A_log``, ``dt_bias`` and ``D`` ``_no_weight_decay``: decay pulls ``A`` toward
+    -1 and ``dt`` toward softplus(0) = 0.69, away from their targeted init. The official
+    ``group_params`` exempts only names ending in ``.bias`` or containing ``.norm.``, which
+    misses ``dt_bias``, ``norm1``/``norm2``/``rmsnorm`` gains, ``A_log`` and ``D``. The harm is
+    not quantified (WARN).
+
+    ## Example
+    ```python
+    groups = group_params(model)  # dt_bias, A_log, D, norm1.weight decayed
+    ```
+
+    ## Use instead
+    Exempt every bias, every 1-D tensor and every parameter flagged ``_no_weight_decay``.
+    """
+
+
+@_code("HNL807", "lr-past-the-knee", Severity.WARNING, "probe", "heuristic",
+       {"margin_nats": 0.05, "fail_margin_nats": 0.10, "tail_fraction": 0.25})
+def _past_knee() -> None:
+    """At the configured peak LR the probe trains worse than at half the LR.
+
+    ## Why it matters
+    Wortsman et al. (arXiv 2309.14322) show slow divergence at high LR reappears in small
+    models. Comparing the configured LR with a 0.5x control on the same seed and batches asks
+    whether the LR sits past the knee of the LR-loss curve. WARN when the configured LR's tail
+    loss is worse by more than ``margin_nats``, or rises while the control's falls; ERROR when
+    worse by more than ``fail_margin_nats``. Provisional thresholds (dryrun-signals.md §7.2).
+
+    ## Example
+    ```yaml
+    optimizer: {lr: 3.0e-2, lr_multiplier: [3.0, 1.0]}
+    ```
+
+    ## Use instead
+    Lower the base LR or the largest multiplier until the configured LR beats the control.
+    """
+
+
+@_code("HNL808", "attention-logit-growth", Severity.WARNING, "probe", "literature",
+       {"max_logit": 100.0, "tail_fraction": 0.25})
+def _attn_logits() -> None:
+    """The max attention logit passes 100 and is still rising at the end of the probe.
+
+    ## Why it matters
+    H-Net's attention has no qk-norm; attention-logit growth (near one-hot attention) is the
+    first high-LR failure in Wortsman et al. Megatron's qk_clip uses tau = 100. Arch- and
+    scale-dependent: late false positives were seen at half the bad LR.
+
+    ## Example
+    A high multiplier on the stage that holds the T layers.
+
+    ## Use instead
+    Lower that stage's multiplier, or add qk-norm.
+    """
+
+
+@_code("HNL809", "adam-second-moment-stale", Severity.WARNING, "probe", "heuristic",
+       {"max_rms": 3.0, "consecutive": 3})
+def _stale_v() -> None:
+    """RMS(g^2 / v_hat) > 1 in a tensor for several consecutive steps after warmup.
+
+    ## Why it matters
+    StableAdamW (arXiv 2304.13013): loss spikes follow 1-8 steps after AdamW's second moment
+    under-estimates the squared gradient. Not validated on H-Net. The ratio's expectation is
+    about 1 at steady state, so §7.2's "> 1 for 2 steps" fired on every healthy tiny probe we
+    ran (per-tensor maxima 1.0-2.6 at 0.5x-2x LR); the default is 3 for 3 consecutive steps,
+    2-D weights only (sparse embedding rows make the ratio meaningless).
+
+    ## Example
+    A stage whose gradients grow faster than beta2 lets v track.
+
+    ## Use instead
+    Lower that stage's LR, raise warmup, or use update clipping.
+    """
+
+
+@_code("HNL810", "boundary-rate-off-target", Severity.WARNING, "probe", "heuristic",
+       {"low": 0.5, "high": 2.0})
+def _boundary() -> None:
+    """A router's boundary rate ends outside [0.5/N, 2/N] or drifts monotonically to 0 or 1.
+
+    ## Why it matters
+    The ratio loss pulls the boundary rate toward 1/N. A rate near 0 means no chunks, near 1
+    no compression: an H-Net-specific collapse that has nothing to do with LR. No published
+    threshold; the band is the design's target within 2x.
+
+    ## Example
+    ```yaml
+    routing: {target_ratio: [40.0], ratio_loss_weight: 0.0}
+    ```
+
+    ## Use instead
+    A target the data supports (2-6 bytes per chunk for English) and a ratio-loss weight ~0.03.
+    """
+
+
+@_code("HNL811", "clipped-steps", Severity.INFO, "smoke", "exact")
+def _clipped() -> None:
+    """Fraction of optimizer steps whose pre-clip gradient norm exceeded ``grad_clip``.
+
+    ## Why it matters
+    Context only: early clipping is normal, and a single large pre-clip norm is not a
+    "gradient explosion" (clipping bounded the update). Reported with max/median norms.
+
+    ## Example
+    ``training: {grad_clip: 1.0}`` with a median early norm of 1.6.
+
+    ## Use instead
+    Nothing to change unless other findings point at the LR.
+    """
+
+
+@_code("HNL812", "low-precision-parameter-storage", Severity.WARNING, "build", "exact")
+def _low_precision() -> None:
+    """Trainable parameters handed to the optimizer are stored in bf16 or fp16.
+
+    ## Why it matters
+    AdamW then keeps its moments in that dtype too and small updates round away (see HNL803).
+    Mamba's README: "try a framework storing parameters in fp32 (such as AMP)".
+
+    ## Example
+    ``HNetForCausalLM(config, dtype=torch.bfloat16)`` with no autocast.
+
+    ## Use instead
+    fp32 parameters with ``torch.autocast(dtype=torch.bfloat16)``.
+    """
+
+
+@_code("HNL813", "dryrun-out-of-memory", Severity.ERROR, "build", "exact")
+def _oom() -> None:
+    """The model does not fit the device at the configured batch.
+
+    ## Why it matters
+    The job would die at its first step. The finding gives the estimate and the device memory;
+    the dry-run falls back to the proxy for the remaining phases.
+
+    ## Example
+    A 2-stage XL at batch 8 x 8192 bytes on a 24 GiB card.
+
+    ## Use instead
+    Smaller micro-batch with more accumulation steps, or activation checkpointing.
+    """
+
+
+@_code("HNL814", "dryrun-summary", Severity.INFO, "probe", "heuristic")
+def _summary() -> None:
+    """What the dry-run measured: effective per-stage peak LRs, margin and scope.
+
+    ## Why it matters
+    A pass is bounded: no numeric or LR-edge problem found in N steps at peak LR on the model
+    or proxy. Loss spikes caused by particular data at particular weights cannot be ruled out
+    (PaLM replayed its batches and the spikes did not recur).
+
+    ## Example
+    Always emitted at the end of a dry-run.
+
+    ## Use instead
+    Nothing; read the margin (does 2x LR still train?).
+    """
+
+
+@_code("HNL815", "dryrun-interrupted", Severity.INFO, "smoke", "exact")
+def _interrupted() -> None:
+    """The dry-run was stopped (Ctrl-C or ``--time-budget``) before all phases finished.
+
+    ## Why it matters
+    Findings measured so far are reported; phases not run cannot vouch for anything.
+
+    ## Example
+    ``--time-budget 30`` on a large proxy.
+
+    ## Use instead
+    A larger budget or fewer ``--steps``.
+    """
+
+
+def locate_span(run: Any, path: tuple[Hashable, ...]) -> tuple[Span, tuple[Hashable, ...]]:
+    """Span and in-file key path of canonical ``path``; the file start when it cannot be found."""
+    try:
+        where = run.sources.locate(path)
+        return where.span, tuple(where.path)
+    except (KeyError, AttributeError, IndexError, TypeError):
+        return Span.start_of(run.doc.path if run is not None else "<inspect>"), tuple(path)
+
+
+def finding(
+    run: Any,
+    code: str,
+    path: tuple[Hashable, ...],
+    message: str,
+    *,
+    data: dict[str, Any] | None = None,
+    severity: Severity | None = None,
+    phase: str | None = None,
+    file: str | None = None,
+) -> Diagnostic:
+    """A dry-run :class:`Diagnostic` anchored at the config key most responsible (``path``)."""
+    meta = DRYRUN_CODES[code]
+    if run is not None:
+        span, where = locate_span(run, path)
+    else:
+        span, where = Span.start_of(file or "<inspect>"), tuple(path)
+    return Diagnostic(
+        span=span, code=code, severity=severity if severity is not None else meta.severity,
+        message=message, name=meta.name, path=where, phase=phase or meta.phase,
+        evidence=meta.evidence, data=data,
+    )

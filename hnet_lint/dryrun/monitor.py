@@ -1,0 +1,220 @@
+"""The exact checks, as hooks on any model + optimizer: ours in the smoke phase, yours in ``inspect``.
+
+A :class:`Monitor` watches training without owning the loop:
+
+* ``optimizer`` step pre-hook (before every ``optimizer.step()``): per-group LR vs the configured
+  multipliers (and vs base x multiplier x schedule(t) when the schedule is known); NaN/Inf in
+  gradients, localized to parameter names; which elements ever received a non-zero gradient.
+* ``optimizer`` step post-hook: NaN/Inf in parameters; opens a new accumulation cycle.
+* a gradient hook on every parameter: the first backward after a step (the start of a cycle)
+  checks that every ``.grad`` is None or zero. This catches ``zero_grad`` placed anywhere wrong
+  (every N micro-steps, before the wrong backward) without knowing the trainer's loop.
+* at the end, the fraction of elements unchanged since attach, per optimizer group, counting only
+  elements that received a non-zero gradient (embedding rows of unseen bytes do not count).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import torch
+import torch.nn as nn
+
+from ..model.training import no_decay_reason
+
+__all__ = ["Monitor", "stage_of_name", "GroupView"]
+
+_MAIN = re.compile(r"main_network\.")
+
+
+def stage_of_name(name: str, num_stages: int) -> int:
+    """Stage s of a parameter from its name: each ``main_network.`` goes one stage inward.
+
+    ``embeddings``/``lm_head`` are stage 0 (as upstream ``apply_lr_multiplier``); the innermost
+    stage's Isotropic adds one more ``main_network.`` that does not start a stage.
+    """
+    return min(len(_MAIN.findall(name)), num_stages)
+
+
+@dataclass
+class GroupView:
+    """One optimizer group as the checks see it."""
+
+    index: int
+    names: list[str]
+    stages: list[int]
+    expected_multiplier: Optional[float]  # None when the group mixes stages with different multipliers
+    weight_decay: float
+
+
+@dataclass
+class Monitor:
+    """Attach to (model, optimizer); read the records after some optimizer steps."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    multipliers: Optional[list[float]] = None
+    num_stages: int = 0
+    lr_at: Optional[Callable[[int], float]] = None  # base LR x schedule(t); None = ratios only
+    rel_tol: float = 1e-6
+    snapshot: bool = True
+
+    steps: int = 0
+    lr_log: list[list[float]] = field(default_factory=list)
+    lr_violations: list[dict] = field(default_factory=list)
+    nonfinite_grads: list[dict] = field(default_factory=list)
+    nonfinite_params: list[dict] = field(default_factory=list)
+    dirty_cycles: list[dict] = field(default_factory=list)
+    micro_steps: int = 0
+
+    def __post_init__(self) -> None:
+        self._names = {id(p): n for n, p in self.model.named_parameters()}
+        self.groups = self._group_views()
+        self._initial: dict[int, torch.Tensor] = {}
+        self._touched: dict[int, torch.Tensor] = {}
+        self._handles: list = []
+        self._cycle_open = False
+
+    # -- structure -------------------------------------------------------------------------
+    def _group_views(self) -> list[GroupView]:
+        views = []
+        for i, g in enumerate(self.optimizer.param_groups):
+            names = [self._names.get(id(p), f"<unnamed {j}>") for j, p in enumerate(g["params"])]
+            stages = [stage_of_name(n, self.num_stages) for n in names]
+            exp = None
+            if self.multipliers:
+                mults = {self.multipliers[min(s, len(self.multipliers) - 1)] for s in stages}
+                exp = mults.pop() if len(mults) == 1 else None
+            views.append(GroupView(i, names, stages, exp, float(g.get("weight_decay", 0.0) or 0.0)))
+        return views
+
+    def decayed_exempt(self) -> list[tuple[str, str, float]]:
+        """(name, reason, weight_decay) for parameters that decay but should not."""
+        out = []
+        for view, g in zip(self.groups, self.optimizer.param_groups):
+            if view.weight_decay <= 0:
+                continue
+            for name, p in zip(view.names, g["params"]):
+                why = no_decay_reason(name, p)
+                if why is not None:
+                    out.append((name, why, view.weight_decay))
+        return out
+
+    def decayed_names(self) -> list[str]:
+        return [n for v in self.groups if v.weight_decay > 0 for n in v.names]
+
+    # -- hooks -----------------------------------------------------------------------------
+    def attach(self) -> "Monitor":
+        if self.snapshot:
+            for g in self.optimizer.param_groups:
+                for p in g["params"]:
+                    self._initial[id(p)] = p.detach().clone()
+                    self._touched[id(p)] = torch.zeros_like(p, dtype=torch.bool)
+        self._handles.append(self.optimizer.register_step_pre_hook(self._pre_step))
+        self._handles.append(self.optimizer.register_step_post_hook(self._post_step))
+        for g in self.optimizer.param_groups:
+            for p in g["params"]:
+                if p.requires_grad:
+                    self._handles.append(p.register_hook(self._grad_hook))
+        self._cycle_open = False
+        return self
+
+    def detach(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def _grad_hook(self, grad: torch.Tensor) -> None:
+        if self._cycle_open:
+            return
+        self._cycle_open = True  # the first backward of a new accumulation cycle
+        dirty = []
+        for g in self.optimizer.param_groups:
+            for p in g["params"]:
+                if p.grad is not None and bool((p.grad != 0).any()):
+                    dirty.append(self._names.get(id(p), "?"))
+        if dirty:
+            self.dirty_cycles.append({"step": self.steps, "params": dirty[:5], "count": len(dirty)})
+
+    def _pre_step(self, optimizer, args, kwargs) -> None:
+        lrs = [float(g["lr"]) for g in optimizer.param_groups]
+        self.lr_log.append(lrs)
+        self._check_lrs(lrs)
+        bad = []
+        for g in optimizer.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                if not bool(torch.isfinite(p.grad).all()):
+                    bad.append(self._names.get(id(p), "?"))
+                elif id(p) in self._touched:
+                    self._touched[id(p)] |= p.grad != 0
+        if bad:
+            self.nonfinite_grads.append({"step": self.steps, "params": bad[:8], "count": len(bad)})
+
+    def _post_step(self, optimizer, args, kwargs) -> None:
+        bad = [self._names.get(id(p), "?") for g in optimizer.param_groups for p in g["params"]
+               if not bool(torch.isfinite(p.detach()).all())]
+        if bad:
+            self.nonfinite_params.append({"step": self.steps, "params": bad[:8], "count": len(bad)})
+        self.steps += 1
+        self._cycle_open = False
+
+    def _check_lrs(self, lrs: list[float]) -> None:
+        if not self.multipliers:
+            return
+        t = self.steps
+        if self.lr_at is not None:  # absolute: lr == base x multiplier x schedule(t)
+            base = self.lr_at(t)
+            for view, lr in zip(self.groups, lrs):
+                if view.expected_multiplier is None:
+                    continue
+                want = base * view.expected_multiplier
+                if not math.isclose(lr, want, rel_tol=self.rel_tol, abs_tol=1e-15):
+                    self.lr_violations.append(self._violation(t, view, lr, want, "schedule"))
+            return
+        ref = next((v for v in self.groups if v.expected_multiplier and 0 in v.stages), None)
+        ref = ref or next((v for v in self.groups if v.expected_multiplier), None)
+        if ref is None or lrs[ref.index] == 0:
+            return
+        for view, lr in zip(self.groups, lrs):  # ratios only: lr_g / lr_ref == m_g / m_ref
+            if view.expected_multiplier is None or view is ref:
+                continue
+            want = lrs[ref.index] * view.expected_multiplier / ref.expected_multiplier
+            if not math.isclose(lr, want, rel_tol=self.rel_tol, abs_tol=1e-15):
+                v = self._violation(t, view, lr, want, "ratio")
+                v["reference"] = {"group": ref.index, "lr": lrs[ref.index],
+                                  "multiplier": ref.expected_multiplier}
+                self.lr_violations.append(v)
+
+    def _violation(self, t: int, view: GroupView, lr: float, want: float, mode: str) -> dict:
+        stage = max(set(view.stages), key=view.stages.count)
+        return {"step": t, "group": view.index, "stage": stage, "lr": lr, "expected_lr": want,
+                "expected_multiplier": view.expected_multiplier, "mode": mode}
+
+    # -- results ---------------------------------------------------------------------------
+    def unchanged_fractions(self) -> list[dict]:
+        """Per group: fraction of gradient-receiving elements never changed since attach."""
+        out = []
+        for view, g in zip(self.groups, self.optimizer.param_groups):
+            same = total = 0
+            worst: list[tuple[float, str]] = []
+            for name, p in zip(view.names, g["params"]):
+                if id(p) not in self._initial:
+                    continue
+                touched = self._touched[id(p)]
+                n = int(touched.sum())
+                if n == 0:
+                    continue
+                k = int(((p.detach() == self._initial[id(p)]) & touched).sum())
+                same += k
+                total += n
+                worst.append((k / n, name))
+            worst.sort(reverse=True)
+            out.append({"group": view.index, "stages": sorted(set(view.stages)),
+                        "lr": float(g["lr"]), "fraction": same / total if total else 0.0,
+                        "elements": total, "worst": [f"{n} ({f:.0%})" for f, n in worst[:4]]})
+        return out

@@ -1,0 +1,175 @@
+"""Phase 2, numerics smoke: 10-30 optimizer steps on the real schedule, full accumulation cycles.
+
+The :class:`~.monitor.Monitor` does the exact checks (LRs, grad zeroing, NaN/Inf, frozen
+fraction); this module runs the reference trainer under it and turns records into findings.
+The schedule prefix is the real one: with 2000 warmup steps, 12 steps reach 0.6% of peak, so
+this phase speaks about wiring and numerics, never about the peak LR (that is the probe's job).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..diagnostics import Diagnostic, Severity
+from .codes import DRYRUN_CODES, finding
+from .data import ByteCorpus
+from .monitor import Monitor
+from .schedule import lr_factor
+from .train import StepStats, train_step
+
+__all__ = ["SmokeResult", "run_smoke", "monitor_findings"]
+
+
+@dataclass
+class SmokeResult:
+    steps: list[StepStats] = field(default_factory=list)
+    unchanged: list[dict] = field(default_factory=list)
+    findings: list[Diagnostic] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def _opt(options: dict, code: str, key: str) -> Any:
+    return options.get(code, {}).get(key, DRYRUN_CODES[code].options[key])
+
+
+def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file: str | None = None,
+                     unchanged: Optional[list[dict]] = None, where: str = "") -> list[Diagnostic]:
+    """Findings from a Monitor's records (shared by the smoke phase and ``inspect``)."""
+    out: list[Diagnostic] = []
+    seen_stage: set[int] = set()
+    for v in mon.lr_violations:
+        if v["stage"] in seen_stage:
+            continue
+        seen_stage.add(v["stage"])
+        s = v["stage"]
+        if v["mode"] == "ratio":
+            ref = v["reference"]
+            why = (f"expected {v['expected_lr']:.3g} = group {ref['group']}'s lr {ref['lr']:.3g} x "
+                   f"{v['expected_multiplier']:g}/{ref['multiplier']:g} (the lr ratios must equal the "
+                   "multiplier ratios; a plain AdamW ignores the groups' lr_multiplier key)")
+        else:
+            why = (f"expected {v['expected_lr']:.3g} = base x multiplier {v['expected_multiplier']:g} x "
+                   "schedule(t)")
+        out.append(finding(run, "HNL804", ("optimizer", "lr_multiplier", s), phase=phase, file=file,
+                           message=f"stage {s}: optimizer group {v['group']} ran at lr {v['lr']:.3g} at step {v['step']}; {why}",
+                           data={"measured": v["lr"], "threshold": v["expected_lr"], "step": v["step"],
+                                 "stage": s, "group": v["group"], "mode": v["mode"]}))
+    if mon.dirty_cycles:
+        d = mon.dirty_cycles[0]
+        out.append(finding(run, "HNL805", ("training", "grad_accum_steps"), phase=phase, file=file,
+                           message=(f"{d['count']} parameters carried non-zero gradients into the "
+                                    f"accumulation cycle of optimizer step {d['step']} (e.g. "
+                                    f"{', '.join(d['params'][:3])}); zero_grad must follow every step"),
+                           data={"measured": d["count"], "threshold": 0, "step": d["step"],
+                                 "params": d["params"], "cycles": len(mon.dirty_cycles)}))
+    for rec, what in ((mon.nonfinite_grads, "gradients"), (mon.nonfinite_params, "parameters")):
+        if rec:
+            d = rec[0]
+            out.append(finding(run, "HNL802", ("training", "param_dtype"), phase=phase, file=file,
+                               message=(f"non-finite {what} at optimizer step {d['step']} in {d['count']} "
+                                        f"tensors, first {', '.join(d['params'][:3])}"),
+                               data={"step": d["step"], "params": d["params"], "count": d["count"]}))
+    limit = _opt(options, "HNL803", "max_frozen_fraction")
+    for u in unchanged or []:
+        if u["lr"] > 0 and u["elements"] and u["fraction"] > limit:
+            stages = ",".join(map(str, u["stages"]))
+            out.append(finding(run, "HNL803", ("training", "param_dtype"), phase=phase, file=file,
+                               message=(f"{u['fraction']:.0%} of the elements of optimizer group {u['group']} "
+                                        f"(stage {stages}, lr {u['lr']:.3g}) never changed in {mon.steps} "
+                                        f"steps{where} although they received gradients "
+                                        f"(limit {limit:.0%}); worst: "
+                                        f"{'; '.join(u['worst'][:3])}. Updates round away in low-precision "
+                                        "storage: keep fp32 parameters and autocast"),
+                               data={"measured": u["fraction"], "threshold": limit, "step": mon.steps,
+                                     "stage": u["stages"], "group": u["group"], "worst": u["worst"]}))
+    bad_decay = mon.decayed_exempt()
+    if bad_decay:
+        kinds = sorted({why for _, why, _ in bad_decay})
+        names = [n for n, _, _ in bad_decay]
+        out.append(finding(run, "HNL806", ("optimizer", "weight_decay"), phase="build", file=file,
+                           message=(f"{len(names)} parameters that should not decay get weight decay "
+                                    f"{bad_decay[0][2]:g} ({', '.join(kinds)}), e.g. "
+                                    f"{', '.join(names[:4])}"),
+                           data={"measured": len(names), "threshold": 0, "params": names[:20],
+                                 "reasons": kinds}))
+    return out
+
+
+def _frozen_at_peak(setup: Any, corpus: ByteCorpus, steps: int, first: int, seed: int) -> tuple[Monitor, list]:
+    """Unchanged fractions over ``steps`` steps at the configured peak LR (schedule factor 1).
+
+    Why at peak: 12 steps into a 2000-step warmup the LR is ~1e-7, so even fp32 elements of
+    magnitude 1 (norm gains) cannot move (half an fp32 ulp at 1.0 is 6e-8). Storage precision is
+    the question, so it is measured where the run spends its time, as in the §5 bf16 check.
+    """
+    mon = Monitor(setup.model, setup.optimizer, setup.spec.multipliers, setup.spec.num_stages).attach()
+    stats = []
+    try:
+        for k in range(steps):
+            stats.append(train_step(setup, corpus, first + k, 1.0, seed=seed, accum=1))  # no accumulation needed
+            if stats[-1].nonfinite:
+                break
+    finally:
+        mon.detach()
+    return mon, stats
+
+
+def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: int, seed: int,
+              deadline: Optional[float] = None, log=None, peak_steps: int = 3) -> SmokeResult:
+    """``steps`` optimizer steps of the real schedule under a Monitor, then ``peak_steps`` at peak
+    LR for the frozen-fraction check."""
+    import time
+
+    spec = setup.spec
+    mon = Monitor(setup.model, setup.optimizer, spec.multipliers, spec.num_stages,
+                  lr_at=spec.lr_at, snapshot=False).attach()
+    res = SmokeResult()
+    try:
+        for t in range(steps):
+            if deadline is not None and time.monotonic() > deadline:
+                res.interrupted = True
+                break
+            st = train_step(setup, corpus, t, lr_factor(t, spec.schedule, spec.lr), seed=seed)
+            res.steps.append(st)
+            if log:
+                log(f"smoke step {t + 1}/{steps}: loss {st.loss:.4f} grad-norm {st.grad_norm:.3g}")
+            if st.nonfinite:
+                nf = st.nonfinite
+                where = nf.get("module") or "unknown module"
+                res.findings.append(finding(
+                    run, "HNL802", ("training", "param_dtype"),
+                    message=(f"non-finite {nf['stage']} at optimizer step {t}: first produced by module "
+                             f"`{where}`" + (f"; bad gradients in {', '.join(nf['params'][:3])}"
+                                              if nf.get("params") else "")),
+                    data={"step": t, "module": where, **{k: v for k, v in nf.items() if k != "module"}}))
+                break
+    except KeyboardInterrupt:
+        res.interrupted = True
+    finally:
+        mon.detach()
+    res.findings += [f for f in monitor_findings(mon, run, options, phase="smoke")
+                     if not (f.code == "HNL802" and any(x.code == "HNL802" for x in res.findings))]
+    if peak_steps and not res.interrupted and not any(f.code == "HNL802" for f in res.findings):
+        try:
+            peak_mon, _ = _frozen_at_peak(setup, corpus, peak_steps, len(res.steps), seed)
+            res.unchanged = peak_mon.unchanged_fractions()
+            res.findings += [f for f in monitor_findings(peak_mon, run, options, phase="smoke",
+                                                         unchanged=res.unchanged,
+                                                         where=" at the configured peak LR")
+                             if f.code in ("HNL803", "HNL802", "HNL805")]
+        except KeyboardInterrupt:
+            res.interrupted = True
+    good = [s for s in res.steps if not s.nonfinite]
+    if good and spec.grad_clip:
+        norms = [s.grad_norm for s in good]
+        frac = sum(s.clipped for s in good) / len(good)
+        res.findings.append(finding(
+            run, "HNL811", ("training", "grad_clip"),
+            message=(f"{frac:.0%} of {len(good)} smoke steps clipped at {spec.grad_clip:g} (pre-clip norm "
+                     f"median {statistics.median(norms):.3g}, max {max(norms):.3g}); clipping bounded "
+                     "every update, and early clipping is normal"),
+            data={"measured": frac, "threshold": spec.grad_clip, "median": statistics.median(norms),
+                  "max": max(norms)}))
+    return res

@@ -1,0 +1,184 @@
+"""One optimizer step of the dry-run's reference trainer (~nanoGPT ``train.py``, with why-comments).
+
+A step is a full accumulation cycle: ``grad_accum`` micro-batches, each loss divided by
+``grad_accum`` (so the sum is the mean), then clip, set every group's LR, ``optimizer.step()`` and
+``zero_grad``. Loss = cross-entropy + alpha * sum over stages of the ratio loss. Before the
+step, non-finite loss or gradients stop it and the first offending module is localized by
+re-running the forward with hooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..model.training import ratio_loss
+from .data import Batch, ByteCorpus
+from .monitor import stage_of_name
+
+__all__ = ["StepStats", "train_step", "localize_nonfinite", "forward_loss"]
+
+
+@dataclass
+class StepStats:
+    """What one optimizer step measured (per-stage lists are outer stage first)."""
+
+    step: int
+    lr_factor: float
+    loss: float  # cross-entropy, mean over the cycle
+    ratio_loss: float
+    grad_norm: float  # pre-clip, all parameters
+    stage_grad_norms: list[float]
+    clipped: bool
+    boundary_rates: list[float]
+    logz_mean: float
+    logz_max: float
+    nonfinite: Optional[dict] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _tensors(obj: Any) -> Iterable[Tensor]:
+    if isinstance(obj, Tensor):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for x in obj:
+            yield from _tensors(x)
+    elif isinstance(obj, dict):
+        for x in obj.values():
+            yield from _tensors(x)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield from _tensors(getattr(obj, f.name))
+
+
+def _finite(obj: Any) -> bool:
+    return all(bool(torch.isfinite(t).all()) for t in _tensors(obj) if t.is_floating_point())
+
+
+def _autocast(device: torch.device, dtype: Optional[torch.dtype]):
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def forward_loss(model: nn.Module, batch: Batch, device: torch.device, autocast: Optional[torch.dtype],
+                 targets: list[float], alpha: float) -> tuple[Tensor, Tensor, Any, Tensor]:
+    """Returns (ce, ratio_sum, model output, logits over valid targets (n, V))."""
+    ids = batch.inputs.to(device)  # (B, L)
+    B, L = ids.shape
+    with _autocast(device, autocast):
+        out = model(ids.reshape(1, B * L), cu_seqlens=batch.cu_seqlens().to(device))
+    logits = out.logits.reshape(B * L, -1).float()  # (B*L, V)
+    valid = batch.target_valid.reshape(-1).to(device)  # (B*L,)
+    logits = logits[valid]  # (n, V)
+    ce = F.cross_entropy(logits, batch.targets.reshape(-1).to(device)[valid])
+    ratio = torch.zeros((), device=device)
+    for r, N in zip(out.routers, targets):
+        ratio = ratio + ratio_loss(r.boundary_mask, r.boundary_prob, N, valid=r.valid)
+    return ce, ratio, out, logits
+
+
+def localize_nonfinite(model: nn.Module, batch: Batch, device: torch.device,
+                       autocast: Optional[torch.dtype]) -> Optional[str]:
+    """Name of the first module (execution order) whose output is non-finite from finite inputs."""
+    first: list[str] = []
+
+    def hook(name: str):
+        def fn(module, args, output):
+            if not first and _finite(args) and not _finite(output):
+                first.append(name)
+        return fn
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules() if n]
+    try:
+        with torch.no_grad():
+            forward_loss(model, batch, device, autocast, [], 0.0)
+    except Exception:  # localization is best effort; the finding still stands
+        pass
+    finally:
+        for h in handles:
+            h.remove()
+    return first[0] if first else None
+
+
+def _stage_norms(model: nn.Module, num_stages: int) -> tuple[float, list[float]]:
+    sq = [0.0] * (num_stages + 1)
+    for name, p in model.named_parameters():
+        if p.grad is not None:
+            sq[stage_of_name(name, num_stages)] += float(p.grad.detach().float().pow(2).sum())
+    return math.sqrt(sum(sq)), [math.sqrt(x) for x in sq]
+
+
+def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed: int,
+               lr_scale: float = 1.0, accum: Optional[int] = None,
+               after_backward: Optional[Callable[[int], None]] = None,
+               measure: Optional[Callable[[Any, Any, Tensor], None]] = None,
+               before_step: Optional[Callable[[], None]] = None) -> StepStats:
+    """One optimizer step of ``setup`` (a :class:`~.build.TrainSetup`) at schedule ``factor``."""
+    spec, model, opt, dev = setup.spec, setup.model, setup.optimizer, setup.device
+    accum = accum or setup.grad_accum
+    ce_sum = ratio_sum = 0.0
+    rates = [0.0] * spec.num_stages
+    logz_mean = logz_max = 0.0
+    for micro in range(accum):
+        batch = corpus.batch(step * accum + micro, setup.micro_batch, setup.seq_len, seed)
+        ce, ratio, out, logits = forward_loss(model, batch, dev, setup.autocast,
+                                              spec.target_ratios, spec.ratio_loss_weight)
+        loss = ce + spec.ratio_loss_weight * ratio
+        if not torch.isfinite(loss):
+            where = localize_nonfinite(model, batch, dev, setup.autocast)
+            return _failed(step, factor, spec, {"stage": "loss", "module": where, "micro_step": micro,
+                                                "loss": float(loss.detach())})
+        (loss / accum).backward()  # dividing by accum makes the summed grads a mean
+        if after_backward is not None:
+            after_backward(micro)
+        ce_sum += float(ce.detach()) / accum
+        ratio_sum += float(ratio.detach()) / accum
+        with torch.no_grad():
+            for s, r in enumerate(out.routers):
+                v = r.valid
+                rates[s] += float((r.boundary_mask & v).sum() / v.sum().clamp(min=1)) / accum
+            lz = torch.logsumexp(logits, dim=-1)  # (n,) log Z of the output softmax
+            logz_mean += float(lz.mean()) / accum
+            logz_max = max(logz_max, float(lz.abs().max()))
+        if measure is not None and micro == 0:
+            measure(batch, out, logits)
+    gnorm, stage_norms = _stage_norms(model, spec.num_stages)
+    if not math.isfinite(gnorm):
+        bad = [n for n, p in model.named_parameters() if p.grad is not None
+               and not bool(torch.isfinite(p.grad).all())]
+        where = localize_nonfinite(model, batch, dev, setup.autocast)
+        return _failed(step, factor, spec, {"stage": "grad", "module": where, "params": bad[:8],
+                                            "count": len(bad)})
+    clipped = False
+    if spec.grad_clip and spec.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), spec.grad_clip)
+        clipped = gnorm > spec.grad_clip
+    for g in opt.param_groups:  # the schedule sets every group: base x multiplier x factor
+        g["lr"] = spec.lr * lr_scale * g["lr_multiplier"] * factor
+    if before_step is not None:
+        before_step()
+    opt.step()
+    if measure is not None:
+        measure(None, None, None)  # post-step measurements (update sizes, g^2/v)
+    opt.zero_grad(set_to_none=True)
+    bad_params = [n for n, p in model.named_parameters() if not bool(torch.isfinite(p.detach()).all())]
+    stats = StepStats(step, factor, ce_sum, ratio_sum, gnorm, stage_norms, clipped, rates,
+                      logz_mean, logz_max)
+    if bad_params:
+        stats.nonfinite = {"stage": "param", "params": bad_params[:8], "count": len(bad_params)}
+    return stats
+
+
+def _failed(step: int, factor: float, spec: Any, info: dict) -> StepStats:
+    nan = float("nan")
+    return StepStats(step, factor, nan, nan, nan, [nan] * (spec.num_stages + 1), False,
+                     [nan] * spec.num_stages, nan, nan, nonfinite=info)

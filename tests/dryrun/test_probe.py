@@ -1,0 +1,121 @@
+"""Phase 3 and the CLI: the sane config passes with a scope statement; faults are caught by the probe.
+
+Probe settings: 60 steps (30 warmup to peak, 30 held), configured LR vs 0.5x on identical init and
+batches. On the tiny model the knee sits between base lr 1e-2 and 3e-2 (stage 0 runs at 2x); where
+exactly moves with small numeric changes to the model (3e-2 was flagged before a model-branch merge
+and is not after it: 1x 2.957 vs 0.5x 3.032), so the edge test uses 6e-2 (1x worse than 0.5x by
+0.28 nats, threshold 0.05) and the control config is 20x lower (3e-3; 1x better by 0.34 nats).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from hnet_lint.cli import cli
+
+from hnet_lint.dryrun.build import spec_from_run
+from hnet_lint.dryrun.probe import ProbeResult, ProbeRun, judge
+from hnet_lint.dryrun.train import StepStats
+
+from .conftest import PROBE_STEPS, codes, dry, load_run, write_config
+
+
+@pytest.fixture(scope="module")
+def sane_cli(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sane")
+    path = write_config(folder)
+    out = folder / "report.json"
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(cli, [str(path), "--dry-run", "--steps", str(PROBE_STEPS),
+                                          "--smoke-steps", "4", "--report", str(out), "--format", "json",
+                                          "--select", "HNL8"])
+    finally:
+        os.chdir(cwd)
+    return result, json.loads(out.read_text())
+
+
+def test_sane_config_passes_with_scope_statement(sane_cli) -> None:
+    result, report = sane_cli
+    res = report["results"][0]
+    bad = [f for f in res["findings"] if f["severity"] in ("warning", "error")]
+    assert bad == [], bad
+    assert result.exit_code == 0, result.output
+    assert "PASS: no numeric or LR-edge problem found in 60 steps at peak LR" in result.output
+    assert "loss spikes caused by particular data at particular weights cannot be ruled out" in result.output
+    assert "effective peak LR per stage: s0=0.006, s1=0.003" in result.output
+    summary = [f for f in res["findings"] if f["code"] == "HNL814"]
+    assert summary and summary[0]["phase"] == "probe" and "margin" in summary[0]["data"]
+    assert summary[0]["message"].startswith("PASS: no numeric or LR-edge problem found in 60 steps")
+    assert summary[0]["data"]["scale"] == "proxy" and summary[0]["data"]["proxy_widths"] == [64, 96]
+    runs = res["probe"]["runs"]
+    assert [r["multiple"] for r in runs] == [1.0, 0.5, 2.0]
+    assert all(len(r["loss"]) == PROBE_STEPS for r in runs)
+    assert runs[0]["attn_max_logit"] and runs[0]["mamba"] and runs[0]["update_ratio"]
+    assert len(runs[0]["boundary_rates"]) == PROBE_STEPS and all(0 <= r[0] <= 1 for r in runs[0]["boundary_rates"])
+    stdout = json.loads(result.stdout)  # the lint JSON carries the dry-run findings too
+    diags = stdout if isinstance(stdout, list) else stdout.get("diagnostics", [])
+    assert any(d["code"] == "HNL814" and d["phase"] == "probe" for d in diags)
+
+
+def test_lr_past_the_edge_is_flagged_by_the_probe(tmp_path) -> None:
+    res = dry(write_config(tmp_path, lr="6.0e-2"), probe_multiples=(1.0, 0.5))
+    knee = [f for f in res.findings if f.code == "HNL807"]
+    assert knee, res.findings
+    f = knee[0]
+    assert f.phase == "probe" and f.evidence == "heuristic"
+    assert f.key == "optimizer.lr_multiplier[0]"  # stage 0 carries the largest multiplier
+    assert f.data["measured"] > f.data["threshold"]
+    assert "HNL808" in codes(res)  # attention logits pass 100 and keep rising at this LR
+    assert "gradient explosion" not in " ".join(x.message for x in res.findings)
+    assert "HNL803" not in codes(res) and "HNL802" not in codes(res)
+
+
+def test_lower_lr_control_is_not_flagged(tmp_path) -> None:
+    res = dry(write_config(tmp_path, lr="3.0e-3"), probe_multiples=(1.0, 0.5))
+    assert "HNL807" not in codes(res) and codes(res, 1) == set(), res.findings
+
+
+def _fake_run(multiple: float, rates: list[float]) -> ProbeRun:
+    steps = [StepStats(t, 1.0, 3.0, 1.0, 1.0, [1.0, 1.0], False, [r], 0.0, 0.0) for t, r in enumerate(rates)]
+    return ProbeRun(multiple, steps)
+
+
+def test_boundary_rate_rule(tmp_path) -> None:
+    """HNL810's rule on measured-shaped series (both runs must leave the band on the same side).
+
+    Honest limit, measured on the tiny model: within 60 steps the router's rate swings between
+    0.03 and 0.8 whatever the target (N in {1.5, 3, 8, 20, 50}, ratio-loss weight 0 to 0.3), and
+    the ratio loss pulls it to 1/N within ~30 steps, so a mismatched target does not reliably show
+    up as a drift in a short probe. The rule is therefore tested on constructed series here, and
+    the probe is checked to record the rate per step.
+    """
+    run = load_run(write_config(tmp_path))
+    spec = spec_from_run(run)
+    collapse = [0.4] * 10 + [0.2] * 10 + [0.05] * 10 + [0.01] * 30
+    res = ProbeResult(runs=[_fake_run(1.0, collapse), _fake_run(0.5, collapse)], warmup=30)
+    off = [f for f in judge(res, spec, run, {}) if f.code == "HNL810"]
+    assert off and off[0].key == "routing.target_ratio[0]" and off[0].data["side"] == "low"
+    assert off[0].span.line == 3
+    noisy = ProbeResult(runs=[_fake_run(1.0, collapse), _fake_run(0.5, [0.3] * 60)], warmup=30)
+    assert not [f for f in judge(noisy, spec, run, {}) if f.code == "HNL810"]
+    sane = ProbeResult(runs=[_fake_run(1.0, [0.33] * 60), _fake_run(0.5, [0.3] * 60)], warmup=30)
+    assert not [f for f in judge(sane, spec, run, {}) if f.code == "HNL810"]
+
+
+def test_same_seed_same_report(tmp_path) -> None:
+    path = write_config(tmp_path)
+    a = dry(path, probe_steps=8, probe_multiples=(1.0, 0.5))
+    b = dry(path, probe_steps=8, probe_multiples=(1.0, 0.5))
+    assert [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]
+    assert a.probe.to_dict() == b.probe.to_dict()
+    assert [s.loss for s in a.smoke.steps] == [s.loss for s in b.smoke.steps]
+    from hnet_lint.dryrun.verdict import write_report
+
+    write_report([a], str(tmp_path / "r.html"))  # probe curves for 0.5x/1x as inline SVG
+    assert "<svg" in (tmp_path / "r.html").read_text()
