@@ -83,7 +83,8 @@ def main() -> None:
         f"- device: {cpu_name()}, {os.cpu_count()} logical CPUs, no GPU; "
         f"torch {torch.__version__}; Python {platform.python_version()}",
         f"- median of {args.steps} steps after 3 warm-up steps; load average before/after: "
-        f"{load_before[0]:.2f} / {load_after[0]:.2f} (other processes share this machine)",
+        f"{load_before[0]:.2f} / {load_after[0]:.2f} (other processes share this machine; 2-thread rows "
+        "suffer most, because OpenMP threads spin at barriers when a core is taken)",
         "",
         "| threads | batch × bytes | steps/s | bytes/s | ms/step | stage-0 boundary rate |",
         "|---|---|---|---|---|---|",

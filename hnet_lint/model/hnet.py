@@ -75,6 +75,8 @@ class HNet(nn.Module):
         # Parameters of this module come first in state_dict order whatever their assignment
         # order; upstream assigns pad_dimension last but it is emitted first.
         d_parent = config.d_model[stage_idx - 1] if stage_idx > 0 else self.d_model
+        if self.d_model < d_parent:  # upstream builds this and crashes on the first forward
+            raise ValueError(f"d_model must be non-decreasing inward: stage {stage_idx} has {self.d_model} < {d_parent}")
         if stage_idx > 0 and self.d_model > d_parent:
             self.pad_dimension: Optional[nn.Parameter] = nn.Parameter(torch.zeros(self.d_model - d_parent, **fk))
         else:

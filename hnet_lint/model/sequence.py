@@ -62,12 +62,13 @@ class SeqInfo:
 
     @staticmethod
     def from_cu_seqlens(cu_seqlens: Tensor, total: Optional[int] = None) -> "SeqInfo":
-        """Packed documents in one row: ``cu_seqlens`` (n_docs + 1,) cumulative lengths."""
+        """Packed documents in one row: ``cu_seqlens`` (n_docs + 1,) cumulative lengths from 0."""
         cu = cu_seqlens.long()
-        T = int(cu[-1]) if total is None else total
+        T = int(cu[-1])
+        if int(cu[0]) != 0 or (total is not None and total != T) or bool((cu[1:] < cu[:-1]).any()):
+            raise ValueError(f"cu_seqlens must rise from 0 to the token count {total}, got {cu.tolist()}")
         marks = torch.zeros(T, dtype=torch.long, device=cu.device)
-        starts = cu[:-1][cu[:-1] < T]
-        marks[starts] = 1
+        marks[cu[:-1][cu[:-1] < T]] = 1  # empty documents mark nothing
         doc_id = torch.cumsum(marks, 0).unsqueeze(0)  # (1, T)
         return SeqInfo._from_doc_and_valid(doc_id, torch.ones_like(doc_id, dtype=torch.bool))
 

@@ -216,3 +216,22 @@ def test_layer_stats_for_dryrun_signals() -> None:
     assert attn["max_logit"] > 0
     set_collect_stats(model, False)
     assert layer_stats(model) == {}
+
+
+@pytest.mark.parametrize(
+    "layout, d_model",
+    [(["T2"], [64]), (["m1", ["M1t1"], "m1"], [64, 64]), (["m1", ["T1"], "m1"], [64, 128])],
+)
+def test_other_depths_run_packed_and_padded(layout: list, d_model: list) -> None:
+    cfg = {**DEBUG_2STAGE, "arch_layout": layout, "d_model": d_model, "d_intermediate": [128] * len(d_model)}
+    model = tiny(5, **cfg)
+    docs = [torch.randint(0, 256, (n,)) for n in (20, 33)]
+    packed = model(torch.cat(docs)[None], cu_seqlens=torch.tensor([0, 20, 53]))
+    assert len(packed.routers) == HNetConfig.from_dict(cfg).num_stages
+    alone = model(docs[1][None]).logits
+    torch.testing.assert_close(packed.logits[:, 20:], alone, rtol=0, atol=1e-10)
+
+
+def test_shrinking_width_is_rejected() -> None:
+    with pytest.raises(ValueError, match="non-decreasing"):
+        HNetForCausalLM(HNetConfig.from_dict({**DEBUG_2STAGE, "d_model": [128, 96, 128]}))
