@@ -115,3 +115,30 @@ def test_official_key_set_loads_strictly(name: str) -> None:
         checkpoint = {k: torch.empty(shape) for k, shape in ref["params"].items()}
     result = model.load_state_dict(checkpoint, strict=True, assign=True)
     assert not result.missing_keys and not result.unexpected_keys
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"arch_layout": ["M2", ["t3M1"], "m1T1"], "d_intermediate": [256, 384]},  # M and t letters
+    {"tie_embeddings": True},
+    {"d_intermediate": [0, 300]},  # SwiGLU rounds 300 up to 384
+    {"arch_layout": ["T2"], "d_model": [128], "d_intermediate": [256],
+     "attn_cfg": {"num_heads": [4], "rotary_emb_dim": [16], "window_size": [-1]}},
+])
+def test_model_info_counts_equal_the_built_model(overrides: dict) -> None:
+    """`hnet-lint model-info` is analytic (no torch); its totals and shapes must be the
+    model's own, including the cases the official configs never exercise."""
+    from hnet_lint.modelinfo import count_params, param_shapes
+
+    config = {
+        "arch_layout": ["m2", ["T2"], "m2"], "d_model": [128, 192], "d_intermediate": [0, 384],
+        "vocab_size": 256, "ssm_cfg": {"d_conv": 4, "expand": 2, "d_state": 32, "chunk_size": 64},
+        "attn_cfg": {"num_heads": [4, 4], "rotary_emb_dim": [16, 16], "window_size": [63, -1]},
+        "tie_embeddings": False,
+    }
+    config.update(overrides)
+    with torch.device("meta"):
+        model = HNetForCausalLM(HNetConfig.from_dict(config))
+    built = {name: tuple(p.shape) for name, p in model.state_dict().items()}
+    assert param_shapes(config) == built
+    assert count_params(config) == sum(p.numel() for p in model.parameters())
