@@ -9,6 +9,8 @@ HNL807.margin_nats=0.1`` moves a threshold.
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
 from dataclasses import replace
 from typing import Any
@@ -22,8 +24,37 @@ from .verdict import format_verdict, write_report
 __all__ = ["run_dry_run"]
 
 
-def _log(msg: str) -> None:
-    print(f"[dry-run] {msg}", file=sys.stderr, flush=True)
+_STEP = re.compile(r"^(?P<phase>.*?)\bstep (?P<i>\d+)/(?P<n>\d+)(?::\s*(?P<tail>.*))?$")
+
+
+class _Progress:
+    """Progress on stderr: on a terminal, per-step messages redraw one line with a bar; in a
+    log (CI, a pipe) every message is its own line, so nothing is lost."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.open_line = False
+
+    def __call__(self, msg: str) -> None:
+        match = _STEP.match(msg) if self.tty else None
+        if match:
+            i, n = int(match["i"]), max(int(match["n"]), 1)
+            filled = round(20 * i / n)
+            line = (f"[dry-run] {match['phase'].strip():<10} [{'#' * filled}{'.' * (20 - filled)}]"
+                    f" {i}/{n} {match['tail'] or ''}")
+            width = shutil.get_terminal_size((100, 20)).columns
+            self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+            self.open_line = True
+        else:
+            if self.open_line:
+                self.stream.write("\n")
+                self.open_line = False
+            self.stream.write(f"[dry-run] {msg}\n")
+        self.stream.flush()
+
+
+_log = _Progress()
 
 
 def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw: Any) -> list[DryRunResult]:
@@ -32,6 +63,8 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw
     opts.options = {code: settings.options_for(code, meta.name, meta.options)
                     for code, meta in DRYRUN_CODES.items()} if settings is not None else {}
     results = []
+    global _log
+    _log = _Progress()  # the terminal may have changed since import (tests, pipes)
     try:
         for file, run in report.runs.items():
             if run.model is None:

@@ -104,3 +104,27 @@ def test_data_files_and_packing(tmp_path) -> None:
     txt = tmp_path / "a.txt"
     txt.write_text("hello world " * 100)
     assert len(load_corpus(str(txt))) == 1200
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_logs_every_line_elsewhere() -> None:
+    import io
+
+    from hnet_lint.dryrun.cli_bridge import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    show = _Progress(term)
+    show("smoke step 1/10: loss 5.5")
+    show("smoke step 10/10: loss 5.4")
+    show("probe skipped")
+    out = term.getvalue()
+    assert out.count("\r") == 2 and "[####################] 10/10 loss 5.4" in out
+    assert out.endswith("\n[dry-run] probe skipped\n")
+
+    log = io.StringIO()  # not a terminal: plain lines, one per message
+    plain = _Progress(log)
+    plain("smoke step 1/10: loss 5.5")
+    assert log.getvalue() == "[dry-run] smoke step 1/10: loss 5.5\n"
