@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .diagnostics import Diagnostic, Severity
+from .dialect import detect_dialect
 from .discovery import iter_candidate_files
-from .engine import registry, run_rules
-from .normalize import detect_dialect, normalize
 from .parsecodes import make
-from .runconfig import RunConfig
 from .settings import Settings
 from .source import Limits, SourceDoc, load_file
 from .suppress import apply_suppressions
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
+    from .runconfig import RunConfig
+
+# The rule engine and the pydantic schemas (normalize, engine) are imported inside the
+# functions that need them: a run whose files all come from the cache never pays for them.
 
 __all__ = ["Report", "lint_paths", "lint_file", "LintSession", "EXIT_CLEAN",
            "EXIT_FINDINGS", "EXIT_USAGE"]
@@ -89,6 +94,9 @@ class LintSession:
                                   "`arch_layout` (model config) or flat trainer keys such as "
                                   "`model_config`/`learning_rate`; use --dialect to force one"))
             return diags, None
+        from .engine import run_rules
+        from .normalize import normalize
+
         run, found = normalize(doc, dialect, self._load_model)
         diags.extend(found)
         if run is not None:
@@ -115,6 +123,8 @@ class LintSession:
         return diags, run, True
 
     def _filter(self, diags: list[Diagnostic], doc: SourceDoc) -> list[Diagnostic]:
+        from .engine import registry
+
         rules = registry()
         settings = self.settings
         kept = []
@@ -131,8 +141,13 @@ class LintSession:
 
 
 def lint_paths(paths: Iterable[str], settings: Settings | None = None,
-               dialect: str | None = None) -> Report:
-    """Lint files and directories; the main entry point of the library."""
+               dialect: str | None = None, cache: ResultCache | None = None) -> Report:
+    """Lint files and directories; the main entry point of the library.
+
+    With a :class:`~hnet_lint.cache.ResultCache`, files whose result is cached are not
+    parsed again (``report.runs`` then lacks them: commands that need the normalized
+    config, such as the dry-run, lint without a cache).
+    """
     session = LintSession(settings, dialect)
     report = Report()
     seen: set[str] = set()
@@ -142,14 +157,40 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None,
             if real in seen or (not explicit and session.settings.excluded(file)):
                 continue
             seen.add(real)
-            diags, run, linted = session.lint_file(file, explicit)
+            display = _display(file)
+            hit = cache.get(file, display) if cache is not None else None
+            if hit is not None:
+                linted, diags = hit
+                run = None
+            else:
+                diags, run, linted = session.lint_file(file, explicit)
+                if cache is not None and _cacheable(diags, run):
+                    cache.put(file, display, linted, diags, _dependencies(run))
             if linted:
-                report.files.append(_display(file))
+                report.files.append(display)
                 report.diagnostics.extend(diags)
                 if run is not None:
-                    report.runs[_display(file)] = run
+                    report.runs[display] = run
     report.diagnostics = sorted(set(report.diagnostics))
     return report
+
+
+def _cacheable(diags: list[Diagnostic], run: RunConfig | None) -> bool:
+    """Results that depend on files being *absent* or on globs are recomputed every time."""
+    if any(d.code in ("HNL000", "HNL701", "HNL012") for d in diags):
+        return False
+    if run is not None and run.data is not None and (run.data.train or run.data.eval):
+        return False
+    return True
+
+
+def _dependencies(run: RunConfig | None) -> list[str]:
+    """Other files the result was computed from (a referenced model JSON)."""
+    if run is None:
+        return []
+    main = os.path.abspath(run.doc.path)
+    return sorted({os.path.abspath(doc.path) for doc, _ in run.sources.entries.values()}
+                  - {main})
 
 
 def lint_file(path: str, settings: Settings | None = None,

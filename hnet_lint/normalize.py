@@ -6,6 +6,7 @@ import os
 from typing import Any, Callable
 
 from .diagnostics import Diagnostic
+from .dialect import DIALECTS, detect_dialect
 from .parsecodes import make
 from .runconfig import RunConfig, SourceMap
 from .schema import (
@@ -19,29 +20,12 @@ from .validation import field_names, unknown_key_diagnostic, validate_section
 
 __all__ = ["detect_dialect", "normalize", "DIALECTS"]
 
-DIALECTS = ("native", "flat", "model")
-
 _NATIVE_SECTIONS: dict[str, type] = {
     "routing": RoutingSection, "optimizer": OptimizerSection, "schedule": ScheduleSection,
     "training": TrainingSection, "data": DataSection, "generation": GenerationSection,
 }
-_FLAT_HINTS = {"model_config", "learning_rate", "lr_multipliers", "num_training_steps",
-               "max_grad_norm", "downsampling_factors", "load_balancing_weight"}
 
 ModelLoader = Callable[[str], SourceDoc]
-
-
-def detect_dialect(data: Any) -> str | None:
-    """Which dialect a document is written in, or ``None`` if it looks like none."""
-    if not isinstance(data, dict):
-        return None
-    if "arch_layout" in data:
-        return "model"
-    if "model" in data:
-        return "native"
-    if _FLAT_HINTS & data.keys():
-        return "flat"
-    return None
 
 
 def normalize(

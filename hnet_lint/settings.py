@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from .diagnostics import HnetLintError, Severity
-from .validation import suggest
+from .suggest import suggest
 
 __all__ = ["Settings", "load_settings", "find_settings_file"]
 

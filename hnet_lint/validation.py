@@ -7,7 +7,6 @@ the rest of a half-broken section is still checked (only the first pass's errors
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Hashable, Iterable
 
 from pydantic import BaseModel, ValidationError
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from .diagnostics import Diagnostic
 from .parsecodes import make
 from .source import SourceDoc
+from .suggest import suggest
 
 __all__ = ["validate_section", "suggest", "unknown_key_diagnostic", "field_names"]
 
@@ -22,12 +22,6 @@ __all__ = ["validate_section", "suggest", "unknown_key_diagnostic", "field_names
 def field_names(model: type[BaseModel]) -> list[str]:
     """The keys a model accepts as written in a file (aliases win over attribute names)."""
     return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'lr'?)`` or an empty string."""
-    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def unknown_key_diagnostic(

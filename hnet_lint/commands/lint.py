@@ -9,7 +9,7 @@ import click
 
 from ..api import EXIT_USAGE, lint_paths
 from ..diagnostics import HnetLintError, Severity
-from ..normalize import DIALECTS
+from ..dialect import DIALECTS
 from ..report import FORMATS, RenderContext, get_reporter
 from ..settings import Settings, find_settings_file, load_settings
 
@@ -84,6 +84,10 @@ def _parse_scalar(text: str):
               help="Text output: say why each rule matters (once per rule).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write .hnet-lint-cache/ (also HNET_LINT_NO_CACHE=1).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=".hnet-lint-cache",
+              show_default=True, help="Where cached results live.")
 @click.option("--dry-run", is_flag=True,
               help="Build the model and run training probes (needs hnet-lint[dry-run]).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then lint again.")
@@ -108,7 +112,7 @@ def _parse_scalar(text: str):
               help="Write the dry-run report (out.json or out.html).")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
-         fix=False, baseline=None, write_baseline=False,
+         no_cache=False, cache_dir=".hnet-lint-cache", fix=False, baseline=None, write_baseline=False,
          device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
          time_budget=None, data_path=None, checkpoint=None, report_path=None,
          **_: object) -> None:
@@ -121,7 +125,9 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     for name in extra:
         if name not in FORMATS:
             raise HnetLintError(f"unknown output format {name!r}; one of {', '.join(FORMATS)}")
-    report = lint_paths(paths, settings, dialect)
+    cache = None if (no_cache or dry_run or os.environ.get("HNET_LINT_NO_CACHE")) else \
+        _cache(cache_dir, settings, dialect)
+    report = lint_paths(paths, settings, dialect, cache)
     if fix:
         from ..fix import apply_fixes
 
@@ -152,6 +158,16 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
             fh.write(get_reporter(name)(report, ctx_file))
     code = report.exit_code(settings.fail_on)
     sys.exit(0 if exit_zero and code != EXIT_USAGE else code)
+
+
+def _cache(folder: str, settings: Settings, dialect: str | None):
+    """The result cache for these settings (the dry-run needs fresh, full results)."""
+    from ..cache import ResultCache, code_fingerprint
+    from ..source import Limits
+
+    limits = Limits()
+    salt = f"{code_fingerprint()}|{dialect}|{limits!r}|{settings!r}"
+    return ResultCache(folder, salt, limits.max_bytes)
 
 
 def _sources(report) -> dict[str, list[str]]:
