@@ -121,3 +121,13 @@ def test_rules_and_rule_commands(project):
 
 def test_no_paths_is_a_usage_error(project):
     assert invoke("lint").exit_code == 2
+
+
+def test_dry_run_without_torch_is_a_clear_usage_error(project):
+    """Without the dry-run extra, --dry-run says what to install instead of a traceback."""
+    code = ("import sys\nsys.modules['torch'] = None  # as if torch were not installed\n"
+            "from hnet_lint.cli import main\nmain(['run.yaml', '--dry-run', '--no-cache'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2
+    assert "pip install 'hnet-lint[dry-run]'" in proc.stderr and "Traceback" not in proc.stderr

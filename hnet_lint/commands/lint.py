@@ -136,7 +136,12 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
         if fixed:  # spans and findings changed; report what is left
             report = lint_paths(paths, settings, dialect)
     if dry_run:
-        from ..dryrun.cli_bridge import run_dry_run  # imports torch
+        try:
+            from ..dryrun.cli_bridge import run_dry_run  # imports torch
+        except ModuleNotFoundError as exc:
+            if exc.name != "torch":
+                raise
+            raise HnetLintError("--dry-run needs PyTorch: pip install 'hnet-lint[dry-run]'") from None
 
         run_dry_run(report, settings, report_path, device=device, proxy=proxy,
                     proxy_width=proxy_width, probe_steps=steps, smoke_steps=smoke_steps, seed=seed,
