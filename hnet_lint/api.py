@@ -72,6 +72,14 @@ class LintSession:
         self.dialect = dialect
         self.limits = limits
         self._models: dict[str, SourceDoc] = {}
+        self._option_cache: dict[str, dict] = {}
+
+    def _options(self, meta) -> dict:
+        """A rule's effective thresholds, resolved once per session."""
+        if meta.code not in self._option_cache:
+            self._option_cache[meta.code] = self.settings.options_for(
+                meta.code, meta.name, meta.options)
+        return self._option_cache[meta.code]
 
     def _load_model(self, path: str) -> SourceDoc:
         key = os.path.realpath(path)
@@ -100,12 +108,12 @@ class LintSession:
         run, found = normalize(doc, dialect, self._load_model)
         diags.extend(found)
         if run is not None:
-            settings = self.settings
+            settings, file = self.settings, doc.path
             diags.extend(run_rules(
                 run,
-                enabled=lambda code: True,
+                enabled=lambda code: settings.enabled(code, _rule_name(code), file),
                 severity_of=lambda r: settings.severity_for(r.code, r.name, r.severity),
-                options_of=lambda r: settings.options_for(r.code, r.name, r.options),
+                options_of=self._options,
             ))
         return diags, run
 
@@ -197,6 +205,13 @@ def lint_file(path: str, settings: Settings | None = None,
               dialect: str | None = None) -> Report:
     """Lint a single file."""
     return lint_paths([path], settings, dialect)
+
+
+def _rule_name(code: str) -> str:
+    from .engine import registry
+
+    meta = registry().get(code)
+    return meta.name if meta else ""
 
 
 def _display(path: str) -> str:

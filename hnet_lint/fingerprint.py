@@ -15,6 +15,7 @@ import os
 from typing import Iterable
 
 from .diagnostics import Diagnostic
+from .repo import folders_up_to_repo_root
 
 __all__ = ["repo_root", "repo_relative", "fingerprints", "FINGERPRINT_VERSION"]
 
@@ -29,14 +30,8 @@ def repo_root(start: str | None = None) -> str:
     if workspace and os.path.isdir(workspace):
         return os.path.realpath(workspace)
     here = os.path.realpath(start or os.getcwd())
-    probe = here
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return here
-        probe = parent
+    top = folders_up_to_repo_root(here)[-1]
+    return top if os.path.exists(os.path.join(top, ".git")) else here
 
 
 def repo_relative(file: str, root: str | None = None) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from .diagnostics import Diagnostic
 from .dialect import DIALECTS, detect_dialect
 from .parsecodes import make
+from .repo import folders_up_to_repo_root
 from .runconfig import RunConfig, SourceMap
 from .schema import (
     FLAT_DEFAULTS, FLAT_OPERATIONAL_KEYS, DataSection, FlatConfig, GenerationSection,
@@ -202,14 +203,7 @@ def _comma_list(text: str, doc: SourceDoc) -> tuple[list[float] | None, Diagnost
 
 def _search_dirs(doc: SourceDoc) -> list[str]:
     """The config's folder, each parent up to the repository root, then the working dir."""
-    here = os.path.dirname(os.path.abspath(doc.path))
-    dirs = [here]
-    while not os.path.exists(os.path.join(here, ".git")):
-        parent = os.path.dirname(here)
-        if parent == here:
-            break
-        here = parent
-        dirs.append(here)
+    dirs = folders_up_to_repo_root(os.path.dirname(os.path.abspath(doc.path)))
     if os.getcwd() not in dirs:
         dirs.append(os.getcwd())
     return dirs

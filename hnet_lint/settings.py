@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from .diagnostics import HnetLintError, Severity
+from .repo import folders_up_to_repo_root
 from .suggest import suggest
 
 __all__ = ["Settings", "load_settings", "find_settings_file"]
@@ -80,18 +81,14 @@ def _path_matches(path: str, pattern: str) -> bool:
 
 
 def find_settings_file(start: str) -> str | None:
-    here = os.path.abspath(start)
-    while True:
+    """The nearest ``.hnet-lint.toml``, or ``pyproject.toml`` with a ``[tool.hnet-lint]``
+    table, from ``start`` up to the repository root."""
+    for here in folders_up_to_repo_root(start):
         for name in (".hnet-lint.toml", "pyproject.toml"):
             candidate = os.path.join(here, name)
             if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_table(candidate)):
                 return candidate
-        if os.path.exists(os.path.join(here, ".git")):
-            return None
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
+    return None
 
 
 def _has_table(path: str) -> bool:
