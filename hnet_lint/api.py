@@ -73,6 +73,20 @@ class LintSession:
         self.limits = limits
         self._models: dict[str, SourceDoc] = {}
         self._option_cache: dict[str, dict] = {}
+        self._enabled_cache: frozenset[str] | None = None
+
+    def _enabled_codes(self, file: str) -> frozenset[str]:
+        """Codes selected for ``file``; computed once unless per-file ignores apply."""
+        from .engine import registry
+
+        per_file = bool(self.settings.per_file_ignores)
+        if per_file or self._enabled_cache is None:
+            codes = frozenset(code for code, meta in registry().items()
+                              if self.settings.enabled(code, meta.name, file if per_file else None))
+            if per_file:
+                return codes
+            self._enabled_cache = codes
+        return self._enabled_cache
 
     def _options(self, meta) -> dict:
         """A rule's effective thresholds, resolved once per session."""
@@ -108,10 +122,10 @@ class LintSession:
         run, found = normalize(doc, dialect, self._load_model)
         diags.extend(found)
         if run is not None:
-            settings, file = self.settings, doc.path
+            settings, enabled = self.settings, self._enabled_codes(doc.path)
             diags.extend(run_rules(
                 run,
-                enabled=lambda code: settings.enabled(code, _rule_name(code), file),
+                enabled=enabled.__contains__,
                 severity_of=lambda r: settings.severity_for(r.code, r.name, r.severity),
                 options_of=self._options,
             ))
@@ -205,13 +219,6 @@ def lint_file(path: str, settings: Settings | None = None,
               dialect: str | None = None) -> Report:
     """Lint a single file."""
     return lint_paths([path], settings, dialect)
-
-
-def _rule_name(code: str) -> str:
-    from .engine import registry
-
-    meta = registry().get(code)
-    return meta.name if meta else ""
 
 
 def _display(path: str) -> str:
