@@ -11,7 +11,7 @@ from .parsecodes import make
 from .repo import folders_up_to_repo_root
 from .runconfig import RunConfig, SourceMap
 from .schema import (
-    FLAT_DEFAULTS, FLAT_OPERATIONAL_KEYS, DataSection, FlatConfig, GenerationSection,
+    FLAT_DEFAULTS, FLAT_IMPLIED, FLAT_OPERATIONAL_KEYS, DataSection, FlatConfig, GenerationSection,
     HNetModelConfig, NativeConfig, OptimizerSection, RoutingSection, ScheduleSection,
     TrainingSection,
 )
@@ -171,6 +171,10 @@ def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diag
     sources.add(("optimizer", "betas", 0), doc, ("adam_beta1",))
     sources.add(("optimizer", "betas", 1), doc, ("adam_beta2",))
     sources.add(("optimizer", "betas"), doc, ("adam_beta2",))
+    for (section, name), value in FLAT_IMPLIED.items():
+        canonical[section][name] = value
+        run.defaults[(section, name)] = value
+        sources.add((section, name), doc, ("weight_decay",))  # the key it qualifies
     if "param_dtype" in canonical["training"]:
         canonical["training"]["param_dtype"] = normalize_dtype(canonical["training"]["param_dtype"])
     for name, section_model in _NATIVE_SECTIONS.items():

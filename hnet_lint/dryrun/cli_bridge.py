@@ -72,7 +72,10 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw
                 continue
             _log(f"{file}: starting (device {opts.device}, probe {opts.probe_steps or 'planned'} steps)")
             try:
-                res = run_dry_run_for(run, opts, _log, file)
+                # the config says how its trainer groups parameters: build it that way
+                grouping = run.optimizer.grouping if run.optimizer else None
+                run_opts = replace(opts, param_groups=grouping) if grouping else opts
+                res = run_dry_run_for(run, run_opts, _log, file)
             except KeyboardInterrupt:
                 _log("interrupted")
                 break

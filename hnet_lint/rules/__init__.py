@@ -3,7 +3,7 @@ visible change (and a test checks each has a unique code, docs and a case folder
 
 from __future__ import annotations
 
-from . import attention, chunking, files, layout, mamba, multipliers, precision, sampling
+from . import attention, chunking, decay, files, layout, mamba, multipliers, precision, sampling
 from . import schedule, widths
 
 ALL_RULES = [
@@ -45,6 +45,7 @@ ALL_RULES = [
     schedule.warmup_set_twice,
     precision.low_precision_parameters,
     precision.attention_needs_half,
+    decay.decay_on_ssm_and_norms,
     chunking.target_ratio_invalid,
     chunking.target_ratio_count,
     chunking.target_ratio_range,

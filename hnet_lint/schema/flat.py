@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 
 from .base import NonNegInt, PosInt, Strict
 
-__all__ = ["FlatConfig", "FLAT_DEFAULTS", "FLAT_OPERATIONAL_KEYS"]
+__all__ = ["FlatConfig", "FLAT_DEFAULTS", "FLAT_IMPLIED", "FLAT_OPERATIONAL_KEYS"]
 
 #: What the trainer uses when a key is absent (its argparse defaults).
 FLAT_DEFAULTS: dict[str, Any] = {
@@ -24,6 +24,10 @@ FLAT_DEFAULTS: dict[str, Any] = {
     "lr_scheduler": "cosine",
     "load_balancing_weight": 0.01,
 }
+
+#: Canonical values the flat trainer implies without a key: it groups parameters with the
+#: official ``group_params`` (see ``OptimizerSection.grouping``).
+FLAT_IMPLIED: dict[tuple[str, str], object] = {("optimizer", "grouping"): "official"}
 
 #: Keys that steer the job, not the optimization; accepted without a warning.
 FLAT_OPERATIONAL_KEYS = frozenset({

@@ -39,6 +39,11 @@ class OptimizerSection(Strict):
     """Adam epsilon."""
     weight_decay: Optional[float] = Field(default=None, ge=0)
     """Decoupled weight decay."""
+    grouping: Optional[Literal["official", "corrected"]] = None
+    """How the trainer builds AdamW parameter groups: ``official`` is goombalab/hnet's
+    ``group_params`` (it exempts only ``*.bias`` and ``*.norm.*`` from weight decay, so
+    ``A_log``, ``dt_bias``, ``D``, the block norms and ``pad_dimension`` decay);
+    ``corrected`` exempts them too; null when unknown."""
 
 
 class ScheduleSection(Strict):

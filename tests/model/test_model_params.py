@@ -13,7 +13,7 @@ import torch
 from hnet_lint.model.config import HNetConfig, num_stages, parse_layout
 from hnet_lint.model.hnet import HNetForCausalLM
 
-REF_DIR = Path("/work/shared/reference/official-params")
+REF_DIR = Path(__file__).resolve().parents[1] / "data" / "official-params"
 CONFIGS = [
     "hnet_1stage_L",
     "hnet_1stage_XL",
@@ -142,3 +142,22 @@ def test_model_info_counts_equal_the_built_model(overrides: dict) -> None:
     built = {name: tuple(p.shape) for name, p in model.state_dict().items()}
     assert param_shapes(config) == built
     assert count_params(config) == sum(p.numel() for p in model.parameters())
+
+
+def test_static_decay_rule_counts_what_the_official_grouping_decays() -> None:
+    """HNL403 (static, no torch) predicts from names and shapes alone which tensors the
+    official `group_params` decays although they should not; the built model agrees."""
+    from hnet_lint.model.training import group_params_official
+    from hnet_lint.modelinfo import param_shapes
+    from hnet_lint.rules.decay import official_decayed, should_not_decay
+
+    config = json.loads((REF_DIR.parents[2] / "examples" / "models" / "hnet_2stage_XL.json").read_text())
+    with torch.device("meta"):
+        model = HNetForCausalLM(HNetConfig.from_dict(config))
+    model.apply_lr_multiplier([2.0, 1.5, 1.0])
+    decayed = {name for group in group_params_official(model, with_names=True)
+               if group.get("weight_decay", 0.1) > 0 for name in group["names"]}
+    shapes = param_shapes(config)
+    predicted = {n for n, s in shapes.items() if official_decayed(n) and should_not_decay(n, s)}
+    actual = {n for n in decayed if should_not_decay(n, shapes[n])}
+    assert predicted == actual and len(actual) == 129

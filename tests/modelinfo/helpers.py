@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-REFERENCE_DIR = Path("/work/shared/reference/official-params")
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "official-params"
 REFERENCE_NAMES = (
     "hnet_1stage_L",
     "hnet_1stage_XL",
