@@ -32,7 +32,7 @@ def test_cli_round_trip(tmp_path):
                    encoding="utf-8")
     new = _cli(repo, "examples", "--baseline", "base.json", "--no-source")
     assert new.returncode == 1 and "17 baselined" in new.stdout
-    assert "recommended.yaml:16" in new.stdout
+    assert "recommended.yaml:17" in new.stdout
 
 
 def test_baseline_survives_inserted_lines(tmp_path, monkeypatch):
