@@ -92,6 +92,8 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw
     finally:
         report.diagnostics = sorted(set(report.diagnostics))
         if report_path:
-            write_report(results, report_path)
+            curves = write_report(results, report_path)
             _log(f"report written to {report_path}")
+            if curves:
+                _log(f"curves for `hnet-lint analyze`: {', '.join(curves)}")
     return results

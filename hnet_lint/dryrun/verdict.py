@@ -7,6 +7,7 @@ Grad-norm maxima are reported as context with the clipped fraction, never as "ex
 from __future__ import annotations
 
 import json
+import os
 import math
 from typing import Any
 
@@ -51,7 +52,7 @@ def format_verdict(res: Any) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: list[Any], path: str) -> None:
+def write_report(results: list[Any], path: str) -> list[str]:
     """``.json``: machine-readable; ``.html``: the same data with curves as inline SVG-free tables."""
     data = _finite({"version": 1, "results": [r.to_dict() for r in results]})
     if path.endswith(".html"):
@@ -63,6 +64,33 @@ def write_report(results: list[Any], path: str) -> None:
         text = json.dumps(data, indent=1, default=_default)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+    return write_curves(results, os.path.splitext(path)[0])
+
+
+def write_curves(results: list[Any], stem: str) -> list[str]:
+    """The smoke and probe curves as JSON lines in ``hnet-lint analyze``'s canonical fields
+    (``<stem>.<n>-smoke.jsonl``, ``<stem>.<n>-probe-1x.jsonl``, ...), so the analyzer's
+    reader, detectors, plots and report template serve the dry-run too. Per-group LRs are the
+    stage peak LRs times the run's LR multiple and its schedule factor at that step."""
+    from ..analyze.metrics import MetricsWriter
+
+    written = []
+    for n, res in enumerate(results):
+        peaks = res.info.get("peak_lrs") or []
+        series = []
+        if res.smoke is not None and res.smoke.steps:
+            series.append(("smoke", 1.0, res.smoke.steps))
+        for run in (res.probe.runs if res.probe is not None else []):
+            series.append((f"probe-{run.multiple:g}x", run.multiple, run.steps))
+        for name, multiple, steps in series:
+            path = f"{stem}.{n}-{name}.jsonl"
+            with MetricsWriter(path) as out:
+                for st in steps:
+                    out.write(step=st.step, loss=st.loss, grad_norm=st.grad_norm,
+                              lr=[p * multiple * st.lr_factor for p in peaks] or None,
+                              compression=st.boundary_rates or None)
+            written.append(path)
+    return written
 
 
 def _curves_svg(res: Any) -> str:

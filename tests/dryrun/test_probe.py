@@ -119,3 +119,27 @@ def test_same_seed_same_report(tmp_path) -> None:
 
     write_report([a], str(tmp_path / "r.html"))  # probe curves for 0.5x/1x as inline SVG
     assert "<svg" in (tmp_path / "r.html").read_text()
+
+
+def test_dry_run_curves_are_read_by_analyze(tmp_path) -> None:
+    """The dry-run writes its curves in analyze's format: every line is read, the values are
+    the ones measured, and the per-stage LRs follow base x multiplier x schedule."""
+    from hnet_lint.analyze.readers import read_log
+    from hnet_lint.dryrun.verdict import write_report
+
+    path = write_config(tmp_path)
+    res = dry(path, probe_steps=8, probe_multiples=(1.0, 0.5))
+    write_report([res], str(tmp_path / "r.json"))
+    smoke = tmp_path / "r.0-smoke.jsonl"
+    half = tmp_path / "r.0-probe-0.5x.jsonl"
+    assert smoke.is_file() and half.is_file() and (tmp_path / "r.0-probe-1x.jsonl").is_file()
+    log = read_log(str(smoke))
+    assert log.skipped == []
+    assert log.get("loss").values == pytest.approx([s.loss for s in res.smoke.steps])
+    peaks = res.info["peak_lrs"]
+    last = res.probe.runs[1].steps[-1]
+    group = read_log(str(half))
+    lr0, lr1 = group.get("lr_group_0").values[-1], group.get("lr_group_1").values[-1]
+    assert lr0 == pytest.approx(peaks[0] * 0.5 * last.lr_factor)
+    assert lr1 / lr0 == pytest.approx(peaks[1] / peaks[0])
+    assert group.get("compression_0").values[-1] == pytest.approx(last.boundary_rates[0])
