@@ -28,8 +28,8 @@ def code_frame(diag: Diagnostic, lines: list[str], color: bool = False) -> list[
     if not lines or not 1 <= span.line <= len(lines):
         return []
     text = lines[span.line - 1].replace("\t", " ")
-    if len(text) > 200:
-        return []
+    if len(text) > 200 or not text.isprintable():
+        return []  # very long or binary lines (e.g. TensorBoard event files) make no frame
     end = span.end_column if span.end_line == span.line else len(text) + 1
     width = max(1, min(end, len(text) + 1) - span.column)
     gutter = f"{span.line:>4} | "

@@ -105,11 +105,30 @@ def test_metrics_writer_round_trip(tmp_path: Path) -> None:
         MetricsWriter(str(tmp_path / "x.jsonl")).write(0, los=1.0)
 
 
-def test_tensorboard_without_extra_says_which(tmp_path: Path) -> None:
+def test_tensorboard_without_extra_says_which(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # as if the extra were not installed
     path = tmp_path / "events.out.tfevents.123.host"
     path.write_bytes(b"\x00" * 16)
     with pytest.raises(HnetLintError, match=r"hnet-lint\[tensorboard\]"):
         read_log(str(path))
+
+
+def test_tensorboard_event_files_written_by_torch(tmp_path: Path) -> None:
+    """Real event files (torch's SummaryWriter) read through the tensorboard extra: tags with
+    slashes map to canonical fields and a clipped spike is found as in any other format."""
+    pytest.importorskip("tensorboard")
+    writer_mod = pytest.importorskip("torch.utils.tensorboard")
+    writer = writer_mod.SummaryWriter(str(tmp_path))
+    for step in range(0, 300, 10):
+        writer.add_scalar("train/loss", 5.0 - step / 100, step)
+        writer.add_scalar("train/grad_norm", 50.0 if step == 150 else 1.0, step)
+        writer.add_scalar("lr/group0", 3e-4, step)
+    writer.close()
+    (event_file,) = tmp_path.glob("events.out.tfevents.*")
+    log = read_log(str(event_file))
+    assert {"loss", "grad_norm", "lr_group_0"} <= set(log.series)
+    assert log.series["loss"].steps[:3] == [0, 10, 20]
+    assert max(log.series["grad_norm"].values) == 50.0
 
 
 def test_readers_import_no_heavy_modules() -> None:
