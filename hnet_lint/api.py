@@ -163,31 +163,36 @@ class LintSession:
 
 
 def lint_paths(paths: Iterable[str], settings: Settings | None = None,
-               dialect: str | None = None, cache: ResultCache | None = None) -> Report:
+               dialect: str | None = None, cache: ResultCache | None = None,
+               skip_unrecognized: bool = False) -> Report:
     """Lint files and directories; the main entry point of the library.
 
     With a :class:`~hnet_lint.cache.ResultCache`, files whose result is cached are not
     parsed again (``report.runs`` then lacks them: commands that need the normalized
-    config, such as the dry-run, lint without a cache).
+    config, such as the dry-run, lint without a cache). With ``skip_unrecognized``, named
+    files that are not H-Net configs are skipped as they are inside directories (what a
+    pre-commit hook wants: it is handed every changed YAML and JSON file).
     """
     session = LintSession(settings, dialect)
     report = Report()
     seen: set[str] = set()
     for path in paths:
         for file, explicit in iter_candidate_files(path):
+            explicit = explicit and not skip_unrecognized
             real = os.path.realpath(file)
             if real in seen or (not explicit and session.settings.excluded(file)):
                 continue
             seen.add(real)
             display = _display(file)
-            hit = cache.get(file, display) if cache is not None else None
+            key = f"{display}\0{int(explicit)}"  # a named file may be reported as unrecognized
+            hit = cache.get(file, key) if cache is not None else None
             if hit is not None:
                 linted, diags = hit
                 run = None
             else:
                 diags, run, linted = session.lint_file(file, explicit)
                 if cache is not None and _cacheable(diags, run):
-                    cache.put(file, display, linted, diags, _dependencies(run))
+                    cache.put(file, key, linted, diags, _dependencies(run))
             if linted:
                 report.files.append(display)
                 report.diagnostics.extend(diags)

@@ -59,17 +59,18 @@ class ResultCache:
         self.salt = salt
         self.max_bytes = max_bytes
 
-    def _entry_path(self, display: str, blob: bytes) -> str:
-        key = _digest(f"{_FORMAT}\0{self.salt}\0{display}\0".encode() + blob)
+    def _entry_path(self, name: str, blob: bytes) -> str:
+        key = _digest(f"{_FORMAT}\0{self.salt}\0{name}\0".encode() + blob)
         return os.path.join(self.folder, key[:2], key + ".json")
 
-    def get(self, path: str, display: str) -> tuple[bool, list[Diagnostic]] | None:
-        """``(linted, diagnostics)`` from a valid entry, or ``None``."""
+    def get(self, path: str, name: str) -> tuple[bool, list[Diagnostic]] | None:
+        """``(linted, diagnostics)`` from a valid entry, or ``None``. ``name`` is what the
+        result was stored under (the displayed path and how the file was named)."""
         blob = _read(path, self.max_bytes)
         if blob is None:
             return None
         try:
-            with open(self._entry_path(display, blob), encoding="utf-8") as fh:
+            with open(self._entry_path(name, blob), encoding="utf-8") as fh:
                 entry = json.load(fh)
         except (OSError, ValueError):
             return None
@@ -82,7 +83,7 @@ class ResultCache:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, path: str, display: str, linted: bool, diags: list[Diagnostic],
+    def put(self, path: str, name: str, linted: bool, diags: list[Diagnostic],
             deps: Iterable[str]) -> None:
         """Store a result; failures to write (read-only folder, full disk) are ignored."""
         blob = _read(path, self.max_bytes)
@@ -96,7 +97,7 @@ class ResultCache:
             dep_digests[os.path.abspath(dep)] = _digest(dep_blob)
         entry = {"linted": linted, "deps": dep_digests,
                  "diagnostics": [_encode(d) for d in diags]}
-        target = self._entry_path(display, blob)
+        target = self._entry_path(name, blob)
         try:
             self._ensure_folder()
             os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -90,3 +90,18 @@ def test_no_cache_writes_nothing(tmp_path):
     subprocess.run([sys.executable, "-m", "hnet_lint", "run.yaml", "--no-cache"], cwd=tmp_path,
                    env=env, capture_output=True)
     assert not (tmp_path / ".hnet-lint-cache").exists()
+
+
+def test_skip_unrecognized_is_not_served_a_named_file_result(tmp_path):
+    """The same non-config file, named (HNL011) then skipped (pre-commit hook): the cached
+    result of the first run must not leak into the second."""
+    (tmp_path / "notes.yaml").write_text("title: not an H-Net config\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        named = lint_paths(["notes.yaml"], cache=_cache(tmp_path))
+        skipped = lint_paths(["notes.yaml"], cache=_cache(tmp_path), skip_unrecognized=True)
+    finally:
+        os.chdir(cwd)
+    assert [d.code for d in named.diagnostics] == ["HNL011"] and named.files == ["notes.yaml"]
+    assert skipped.diagnostics == [] and skipped.files == []

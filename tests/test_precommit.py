@@ -36,6 +36,7 @@ def project(tmp_path_factory):
         "schedule: {warmup_steps: 500, total_steps: 10000}\n"
         "training: {seq_len: 8192, grad_clip: 1.0, autocast_dtype: bfloat16}\n")
     (repo / "bad.yaml").write_text("model: model.json\ngeneration: {temperature: 0}\n")
+    (repo / "workflow.yml").write_text("on: push\njobs: {}\n")  # not an H-Net config
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     return repo
@@ -50,7 +51,7 @@ def _try_repo(project, *files):
 
 
 def test_hook_passes_a_good_file_and_fails_a_bad_one(project):
-    good = _try_repo(project, "good.yaml", "model.json")
+    good = _try_repo(project, "good.yaml", "model.json", "workflow.yml")
     assert good.returncode == 0, good.stdout + good.stderr
     bad = _try_repo(project, "bad.yaml")
     assert bad.returncode == 1, bad.stdout + bad.stderr

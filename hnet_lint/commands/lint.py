@@ -78,6 +78,8 @@ def _parse_scalar(text: str):
 @click.option("--config", "config", type=click.Path(), help="Settings file (TOML).")
 @click.option("--isolated", is_flag=True, help="Ignore settings files.")
 @click.option("--dialect", type=click.Choice(DIALECTS), help="Force the config dialect.")
+@click.option("--skip-unrecognized", is_flag=True,
+              help="Skip named files that are not H-Net configs (the pre-commit hook uses this).")
 @click.option("--statistics", is_flag=True, help="Print counts per rule.")
 @click.option("--no-source", is_flag=True, help="Omit code frames in text output.")
 @click.option("--explain", is_flag=True,
@@ -112,7 +114,8 @@ def _parse_scalar(text: str):
               help="Write the dry-run report (out.json or out.html).")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
-         no_cache=False, cache_dir=".hnet-lint-cache", fix=False, baseline=None, write_baseline=False,
+         no_cache=False, cache_dir=".hnet-lint-cache", skip_unrecognized=False, fix=False,
+         baseline=None, write_baseline=False,
          device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
          time_budget=None, data_path=None, checkpoint=None, report_path=None,
          **_: object) -> None:
@@ -127,14 +130,14 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
             raise HnetLintError(f"unknown output format {name!r}; one of {', '.join(FORMATS)}")
     cache = None if (no_cache or dry_run or os.environ.get("HNET_LINT_NO_CACHE")) else \
         _cache(cache_dir, settings, dialect)
-    report = lint_paths(paths, settings, dialect, cache)
+    report = lint_paths(paths, settings, dialect, cache, skip_unrecognized)
     if fix:
         from ..fix import apply_fixes
 
         fixed = apply_fixes(report)
         click.echo(f"hnet-lint: applied {fixed} fix{'es' if fixed != 1 else ''}", err=True)
         if fixed:  # spans and findings changed; report what is left
-            report = lint_paths(paths, settings, dialect)
+            report = lint_paths(paths, settings, dialect, skip_unrecognized=skip_unrecognized)
     if dry_run:
         try:
             from ..dryrun.cli_bridge import run_dry_run  # imports torch
