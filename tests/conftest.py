@@ -13,6 +13,10 @@ from hnet_lint.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The official model's state_dict names, shapes and totals, one JSON per official config.
+OFFICIAL_PARAMS_DIR = ROOT / "tests" / "data" / "official-params"
+OFFICIAL_CONFIGS = tuple(sorted(p.stem for p in OFFICIAL_PARAMS_DIR.glob("*.json")))
+
 MODEL_1STAGE = {
     "arch_layout": ["m2", ["T4"], "m2"],
     "d_model": [256, 320],

@@ -16,9 +16,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..official import MAMBA_HEADDIM
+
 __all__ = ["ProxyPlan", "proxy_config"]
 
-MAMBA_HEADDIM = 64
 
 
 @dataclass(frozen=True)

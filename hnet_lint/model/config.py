@@ -9,13 +9,14 @@ stage; :meth:`HNetConfig.stage_cfg` resolves them the way upstream ``get_stage_c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..layout import parse_layer_string
+from ..official import ATTN_KEYS, SSM_DEFAULTS
+
 __all__ = [
     "DEBUG_2STAGE",
-    "LAYOUT_RE",
     "HNetConfig",
     "StageCfg",
     "parse_layout",
@@ -23,25 +24,20 @@ __all__ = [
     "stage_layout",
 ]
 
-# A layout string is one or more (letter, count) pairs, e.g. "T1m4". Upstream uses re.findall and
-# silently drops anything that does not match; we require a full match so typos are errors.
-LAYOUT_RE = re.compile(r"([mMtT][1-9][0-9]*)+")
-_LAYOUT_TOKEN_RE = re.compile(r"([mMtT])([1-9][0-9]*)")
-
-
-SSM_DEFAULTS: dict[str, Any] = {"d_conv": 4, "expand": 2, "d_state": 128, "chunk_size": 256}
-ATTN_KEYS = ("num_heads", "rotary_emb_dim", "window_size")
 
 
 def parse_layout(layout: str) -> list[tuple[str, int]]:
     """Parse a layout string such as ``"T1m4"`` into ``[("T", 1), ("m", 4)]``.
 
     Letters: ``m`` Mamba2, ``M`` Mamba2+SwiGLU, ``t`` attention, ``T`` attention+SwiGLU.
-    Raises ``ValueError`` unless the whole string matches ``([mMtT][1-9][0-9]*)+``.
+    Raises ``ValueError`` unless the whole string matches ``([mMtT][1-9][0-9]*)+``: the
+    linter's grammar (:func:`hnet_lint.layout.parse_layer_string`), not upstream's
+    ``re.findall``, which silently drops what it does not match.
     """
-    if not isinstance(layout, str) or LAYOUT_RE.fullmatch(layout) is None:
-        raise ValueError(f"invalid layout string {layout!r}: expected ([mMtT][1-9][0-9]*)+")
-    return [(letter, int(count)) for letter, count in _LAYOUT_TOKEN_RE.findall(layout)]
+    try:
+        return list(parse_layer_string(layout))
+    except (ValueError, TypeError):
+        raise ValueError(f"invalid layout string {layout!r}: expected ([mMtT][1-9][0-9]*)+") from None
 
 
 def stage_layout(arch_layout: list, stage: int) -> list:

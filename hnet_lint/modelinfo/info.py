@@ -18,7 +18,8 @@ from typing import Any
 from .flops import FlopsEstimate, estimate_flops
 from .memory import MemoryEstimate, estimate_memory
 from .params import StageParams, stage_params
-from .spec import DECHUNK_HEADDIM, IsoSpec, StageSpec, parse_model_config
+from ..official import DECHUNK_HEADDIM
+from .spec import IsoSpec, StageSpec, parse_model_config
 
 __all__ = [
     "INITIALIZER_RANGE",

@@ -16,19 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..official import ATTN_KEYS, MAMBA_HEADDIM, SSM_DEFAULTS
+
 __all__ = ["LAYER_LETTERS", "IsoSpec", "ModelSpec", "SSMSpec", "StageSpec", "parse_model_config"]
 
 LAYER_LETTERS = ("m", "M", "t", "T")
-MAMBA_HEADDIM = 64  # fixed in the official code; `headdim` is not a config key
 SWIGLU_MULTIPLE = 128  # SwiGLU rounds d_intermediate up to this multiple
-DECHUNK_HEADDIM = 32  # DeChunkLayer reuses the SSD kernel with 32-wide heads
 _MAX_STAGES = 64  # guards against self-referential lists, which would never terminate
 
 # Full match, unlike the official `re.findall`, which silently drops unknown characters.
 _LAYOUT_RE = re.compile(r"(?:[mMtT][0-9]+)*")
 _TOKEN_RE = re.compile(r"([mMtT])([0-9]+)")
-_SSM_DEFAULTS = {"d_conv": 4, "expand": 2, "d_state": 128, "chunk_size": 256}
-_ATTN_KEYS = ("num_heads", "rotary_emb_dim", "window_size")
 
 
 @dataclass(frozen=True)
@@ -138,8 +136,8 @@ def parse_model_config(config: Mapping[str, Any]) -> ModelSpec:
     n = len(layouts)
     d_model = _int_list(config, "d_model", n, minimum=1)
     d_int = _int_list(config, "d_intermediate", n, minimum=0)
-    ssm_cfg = _sub_config(config, "ssm_cfg", tuple(_SSM_DEFAULTS))
-    attn_cfg = _sub_config(config, "attn_cfg", _ATTN_KEYS)
+    ssm_cfg = _sub_config(config, "ssm_cfg", tuple(SSM_DEFAULTS))
+    attn_cfg = _sub_config(config, "attn_cfg", ATTN_KEYS)
     stages = []
     for s, strings in enumerate(layouts):
         roles = ("main",) if len(strings) == 1 else ("encoder", "decoder")
@@ -235,7 +233,7 @@ def _stage_value(sub: Mapping[str, Any], key: str, stage: int, default: Any, whe
 def _ssm_for_stage(ssm_cfg: Mapping[str, Any], s: int) -> SSMSpec:
     values = {
         key: _int(_stage_value(ssm_cfg, key, s, default, "ssm_cfg"), f"ssm_cfg.{key} (stage {s})", 1)
-        for key, default in _SSM_DEFAULTS.items()
+        for key, default in SSM_DEFAULTS.items()
     }
     return SSMSpec(**values)
 
@@ -244,7 +242,7 @@ def _attn_for_stage(attn_cfg: Mapping[str, Any], s: int, needed: bool) -> dict[s
     """Per-stage attention settings; problems are errors only where attention is used."""
     minimum = {"num_heads": 1, "rotary_emb_dim": 0, "window_size": None}
     out: dict[str, int | None] = {}
-    for key in _ATTN_KEYS:
+    for key in ATTN_KEYS:
         try:
             value = _stage_value(attn_cfg, key, s, None, "attn_cfg")
             if value is None:

@@ -7,9 +7,10 @@ from typing import Iterator
 from ..diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
 from ..runconfig import RunConfig
+from ..official import MAMBA_HEADDIM
 from ._util import stage_value
 
-HEADDIM = 64  # Mamba-2 head dimension: fixed by H-Net, not configurable
+HEADDIM = MAMBA_HEADDIM  # fixed by H-Net, not configurable
 
 
 def _mamba_stages(run: RunConfig) -> Iterator[tuple[int, int, dict]]:

@@ -13,15 +13,9 @@ import torch
 from hnet_lint.model.config import HNetConfig, num_stages, parse_layout
 from hnet_lint.model.hnet import HNetForCausalLM
 
-REF_DIR = Path(__file__).resolve().parents[1] / "data" / "official-params"
-CONFIGS = [
-    "hnet_1stage_L",
-    "hnet_1stage_XL",
-    "hnet_2stage_L",
-    "hnet_2stage_XL",
-    "hnet_2stage_XL_chinese",
-    "hnet_2stage_XL_code",
-]
+from ..conftest import OFFICIAL_CONFIGS as CONFIGS
+from ..conftest import OFFICIAL_PARAMS_DIR as REF_DIR
+
 
 
 def _ref(name: str) -> dict:

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "official-params"
-REFERENCE_NAMES = (
-    "hnet_1stage_L",
-    "hnet_1stage_XL",
-    "hnet_2stage_L",
-    "hnet_2stage_XL",
-    "hnet_2stage_XL_chinese",
-    "hnet_2stage_XL_code",
-)
+from ..conftest import OFFICIAL_CONFIGS as REFERENCE_NAMES
+from ..conftest import OFFICIAL_PARAMS_DIR as REFERENCE_DIR
 
 
 def load_reference(name: str) -> dict[str, Any]:
