@@ -221,7 +221,7 @@ def build_setup(spec: TrainSpec, opts: DryRunOptions, lr_scale: float = 1.0,
     model = build_model(model_cfg, spec, device)
     if opts.checkpoint:
         if plan is not None:
-            notes.append(f"--from-checkpoint ignored: the proxy's shapes differ from the checkpoint's "
+            notes.append("--from-checkpoint ignored: the proxy's shapes differ from the checkpoint's "
                          "(use --full-scale)")
         else:
             state = torch.load(opts.checkpoint, map_location=device, weights_only=True)

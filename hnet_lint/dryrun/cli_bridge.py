@@ -15,7 +15,6 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from ..diagnostics import Severity
 from .build import DryRunOptions
 from .codes import DRYRUN_CODES
 from .runner import DryRunResult, run_dry_run_for

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
 from .monitor import Monitor
