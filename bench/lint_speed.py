@@ -89,7 +89,7 @@ def schema_file(folder: str) -> str:
     if os.path.isfile(committed):
         return committed
     sys.path.insert(0, ROOT)
-    from hnet_lint.schema import NativeConfig
+    from hnet_lint.load.schema import NativeConfig
 
     path = os.path.join(folder, "hnet-run.schema.json")
     with open(path, "w") as fh:

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from .diagnostics import Diagnostic, Severity
-from .dialect import detect_dialect
-from .discovery import iter_candidate_files
-from .parsecodes import make
-from .settings import Settings
-from .source import Limits, SourceDoc, load_file
-from .suppress import apply_suppressions
+from .load.dialect import detect_dialect
+from .check.discovery import iter_candidate_files
+from .load.codes import make
+from .check.settings import Settings
+from .load.source import Limits, SourceDoc, load_file
+from .check.suppress import apply_suppressions
 
 if TYPE_CHECKING:
-    from .cache import ResultCache
-    from .runconfig import RunConfig
+    from .check.cache import ResultCache
+    from .load.runconfig import RunConfig
 
 # The rule engine and the pydantic schemas (normalize, engine) are imported inside the
 # functions that need them: a run whose files all come from the cache never pays for them.
@@ -77,7 +77,7 @@ class LintSession:
 
     def _enabled_codes(self, file: str) -> frozenset[str]:
         """Codes selected for ``file``; computed once unless per-file ignores apply."""
-        from .engine import registry
+        from .check.engine import registry
 
         per_file = bool(self.settings.per_file_ignores)
         if per_file or self._enabled_cache is None:
@@ -116,8 +116,8 @@ class LintSession:
                                   "`arch_layout` (model config) or flat trainer keys such as "
                                   "`model_config`/`learning_rate`; use --dialect to force one"))
             return diags, None
-        from .engine import run_rules
-        from .normalize import normalize
+        from .check.engine import run_rules
+        from .load.normalize import normalize
 
         run, found = normalize(doc, dialect, self._load_model)
         diags.extend(found)
@@ -145,7 +145,7 @@ class LintSession:
         return diags, run, True
 
     def _filter(self, diags: list[Diagnostic], doc: SourceDoc) -> list[Diagnostic]:
-        from .engine import registry
+        from .check.engine import registry
 
         rules = registry()
         settings = self.settings
@@ -167,7 +167,7 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None,
                skip_unrecognized: bool = False) -> Report:
     """Lint files and directories; the main entry point of the library.
 
-    With a :class:`~hnet_lint.cache.ResultCache`, files whose result is cached are not
+    With a :class:`~hnet_lint.check.cache.ResultCache`, files whose result is cached are not
     parsed again (``report.runs`` then lacks them: commands that need the normalized
     config, such as the dry-run, lint without a cache). With ``skip_unrecognized``, named
     files that are not H-Net configs are skipped as they are inside directories (what a

@@ -1,7 +1,7 @@
 """Every code hnet-lint can report, in one table: static (HNL0xx-7xx), dry-run (HNL8xx)
 and log analysis (HNL9xx).
 
-The lint path only needs :func:`hnet_lint.engine.registry`; this catalogue is for the
+The lint path only needs :func:`hnet_lint.check.engine.registry`; this catalogue is for the
 commands that explain or document codes (``rules``, ``rule``, the docs generator). The
 dry-run's and the analyzer's registries are torch- and matplotlib-free, so building it stays
 cheap.
@@ -9,7 +9,7 @@ cheap.
 
 from __future__ import annotations
 
-from .engine import Rule, registry
+from .check.engine import Rule, registry
 
 __all__ = ["catalog"]
 
@@ -18,7 +18,7 @@ _CATALOG: dict[str, Rule] | None = None
 
 
 def catalog() -> dict[str, Rule]:
-    """All codes, sorted, each as a :class:`~hnet_lint.engine.Rule` (``check`` is ``None``
+    """All codes, sorted, each as a :class:`~hnet_lint.check.engine.Rule` (``check`` is ``None``
     for codes that are not static rules)."""
     global _CATALOG
     if _CATALOG is None:

@@ -108,7 +108,7 @@ def lr_at(step: float, s: Schedule) -> float:
 
 def schedule_from_config(lr: float | None, section: Any) -> Schedule | None:
     """Build a :class:`Schedule` from a base LR and a normalized ``schedule`` section
-    (``hnet_lint.schema.ScheduleSection``). ``None`` when the LR or the length is unknown."""
+    (``hnet_lint.load.schema.ScheduleSection``). ``None`` when the LR or the length is unknown."""
     if lr is None or section is None or not section.total_steps:
         return None
     total = int(section.total_steps)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hnet_lint.api import Report, lint_paths
-from hnet_lint.settings import Settings
+from hnet_lint.check.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from hnet_lint.baseline import apply_baseline, write_baseline
+from hnet_lint.check.baseline import apply_baseline, write_baseline
 
 from .gate_helpers import lint_in, make_repo, subprocess_env
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from hnet_lint.api import lint_paths
-from hnet_lint.cache import ResultCache
+from hnet_lint.check.cache import ResultCache
 
 from .conftest import MODEL_1STAGE, ROOT
 

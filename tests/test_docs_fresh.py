@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hnet_lint.docgen import render_pages, stale_pages
+from hnet_lint.report.docgen import render_pages, stale_pages
 from hnet_lint.catalog import catalog as registry
 
 from .gate_helpers import ROOT
@@ -10,7 +10,7 @@ from .gate_helpers import ROOT
 
 def test_rule_docs_are_fresh():
     stale = stale_pages(ROOT / "docs" / "rules")
-    assert not stale, f"stale rule docs {stale}: run `python -m hnet_lint.docgen`"
+    assert not stale, f"stale rule docs {stale}: run `python -m hnet_lint.report.docgen`"
 
 
 def test_every_rule_has_a_page_and_an_index_row(tmp_path):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from hnet_lint.fix import with_dot
+from hnet_lint.check.fix import with_dot
 
 from .gate_helpers import make_repo, subprocess_env
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hnet_lint import engine
+from hnet_lint.check import engine
 from hnet_lint.api import lint_paths
 from hnet_lint.cli import cli
-from hnet_lint.engine import Rule, registry
-from hnet_lint.settings import Settings
+from hnet_lint.check.engine import Rule, registry
+from hnet_lint.check.settings import Settings
 
 from .conftest import ROOT
 
@@ -134,7 +134,7 @@ def test_rule_metadata_is_documented(meta: Rule) -> None:
 def test_codes_and_names_are_unique() -> None:
     """No two rules share a code or a name (ALL_RULES is checked, not the deduplicated
     registry, since the registry is keyed by code)."""
-    from hnet_lint.rules import ALL_RULES
+    from hnet_lint.check.rules import ALL_RULES
 
     metas = [fn.__hnl_rule__ for fn in ALL_RULES] + list(
         r for r in registry().values() if r.check is None)

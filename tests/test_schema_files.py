@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from hnet_lint.schemagen import FILENAMES, build_schema, schema_text
+from hnet_lint.load.schemagen import FILENAMES, build_schema, schema_text
 
 from .gate_helpers import ROOT, subprocess_env
 

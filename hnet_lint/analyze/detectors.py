@@ -47,7 +47,7 @@ def run_detectors(log: RunLog, expect: Expectations,
         try:
             out.extend(fn(log, ctx))
         except Exception as exc:  # noqa: BLE001
-            from ..parsecodes import make
+            from ..load.codes import make
 
             out.append(make("HNL012", Span.start_of(log.path),
                             f"detector {meta.code} ({meta.name}) crashed: "

@@ -42,7 +42,7 @@ class Analysis:
 
 
 def expectations_from(run: Any, config: str) -> Expectations:
-    """What a normalized :class:`~hnet_lint.runconfig.RunConfig` says the log should show."""
+    """What a normalized :class:`~hnet_lint.load.runconfig.RunConfig` says the log should show."""
     opt, train, routing = run.optimizer, run.training, run.routing
     lr = opt.lr if opt else None
     return Expectations(

@@ -9,9 +9,9 @@ import click
 
 from ..api import EXIT_USAGE, lint_paths
 from ..diagnostics import HnetLintError, Severity
-from ..dialect import DIALECTS
+from ..load.dialect import DIALECTS
 from ..report import FORMATS, RenderContext, get_reporter
-from ..settings import Settings, find_settings_file, load_settings
+from ..check.settings import Settings, find_settings_file, load_settings
 
 __all__ = ["lint"]
 
@@ -132,7 +132,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
         _cache(cache_dir, settings, dialect)
     report = lint_paths(paths, settings, dialect, cache, skip_unrecognized)
     if fix:
-        from ..fix import apply_fixes
+        from ..check.fix import apply_fixes
 
         fixed = apply_fixes(report)
         click.echo(f"hnet-lint: applied {fixed} fix{'es' if fixed != 1 else ''}", err=True)
@@ -150,7 +150,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
                     proxy_width=proxy_width, probe_steps=steps, smoke_steps=smoke_steps, seed=seed,
                     time_budget=time_budget, data=data_path, checkpoint=checkpoint)
     if baseline or write_baseline:
-        from ..baseline import gate
+        from ..check.baseline import gate
 
         if gate(report, baseline, write_baseline):
             sys.exit(0)
@@ -170,8 +170,8 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
 
 def _cache(folder: str, settings: Settings, dialect: str | None):
     """The result cache for these settings (the dry-run needs fresh, full results)."""
-    from ..cache import ResultCache, code_fingerprint
-    from ..source import Limits
+    from ..check.cache import ResultCache, code_fingerprint
+    from ..load.source import Limits
 
     limits = Limits()
     salt = f"{code_fingerprint()}|{dialect}|{limits!r}|{settings!r}"

@@ -8,7 +8,7 @@ import click
 
 from ..diagnostics import HnetLintError
 from ..catalog import catalog
-from ..suggest import suggest
+from ..load.suggest import suggest
 
 __all__ = ["rules", "rule", "explain"]
 

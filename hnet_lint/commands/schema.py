@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..schemagen import KINDS, schema_text, write_schemas
+from ..load.schemagen import KINDS, schema_text, write_schemas
 
 __all__ = ["schema"]
 

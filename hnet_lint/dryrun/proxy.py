@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..official import MAMBA_HEADDIM
+from ..load.official import MAMBA_HEADDIM
 
 __all__ = ["ProxyPlan", "proxy_config"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..layout import parse_layer_string
-from ..official import ATTN_KEYS, SSM_DEFAULTS
+from ..load.layout import parse_layer_string
+from ..load.official import ATTN_KEYS, SSM_DEFAULTS
 
 __all__ = [
     "DEBUG_2STAGE",
@@ -31,7 +31,7 @@ def parse_layout(layout: str) -> list[tuple[str, int]]:
 
     Letters: ``m`` Mamba2, ``M`` Mamba2+SwiGLU, ``t`` attention, ``T`` attention+SwiGLU.
     Raises ``ValueError`` unless the whole string matches ``([mMtT][1-9][0-9]*)+``: the
-    linter's grammar (:func:`hnet_lint.layout.parse_layer_string`), not upstream's
+    linter's grammar (:func:`hnet_lint.load.layout.parse_layer_string`), not upstream's
     ``re.findall``, which silently drops what it does not match.
     """
     try:

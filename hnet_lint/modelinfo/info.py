@@ -18,7 +18,7 @@ from typing import Any
 from .flops import FlopsEstimate, estimate_flops
 from .memory import MemoryEstimate, estimate_memory
 from .params import StageParams, stage_params
-from ..official import DECHUNK_HEADDIM
+from ..load.official import DECHUNK_HEADDIM
 from .spec import IsoSpec, StageSpec, parse_model_config
 
 __all__ = [

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..official import ATTN_KEYS, MAMBA_HEADDIM, SSM_DEFAULTS
+from ..load.official import ATTN_KEYS, MAMBA_HEADDIM, SSM_DEFAULTS
 
 __all__ = ["LAYER_LETTERS", "IsoSpec", "ModelSpec", "SSMSpec", "StageSpec", "parse_model_config"]
 

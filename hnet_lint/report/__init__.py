@@ -1,7 +1,11 @@
 """Output formats, looked up by name. Each reporter is ``render(report, ctx) -> str``.
 
 Reporters are imported only when chosen, so the default text path never imports jinja2
-or jsonschema.
+or jsonschema. ``docgen`` renders the same catalogue as one Markdown page per code
+(``docs/rules/``); ``links`` holds the URLs that SARIF and the job summary point to.
+
+What enters: a finished lint report (findings per file). What leaves: text. It may import
+every other part of the package; nothing in ``load/`` or ``check/`` imports it.
 """
 
 from __future__ import annotations

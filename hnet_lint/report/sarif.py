@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
-from ..fingerprint import fingerprints, repo_relative, repo_root
-from ..links import REPO_URL, rule_doc_url
+from ..check.fingerprint import fingerprints, repo_relative, repo_root
+from .links import REPO_URL, rule_doc_url
 
 __all__ = ["render", "build_log", "SARIF_SCHEMA_URI", "tool_version"]
 

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
-from ..links import rule_doc_url
+from .links import rule_doc_url
 
 __all__ = ["render", "render_summary", "append_summary", "summary_context", "SUMMARY_LIMIT"]
 

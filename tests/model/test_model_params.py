@@ -143,7 +143,7 @@ def test_static_decay_rule_counts_what_the_official_grouping_decays() -> None:
     official `group_params` decays although they should not; the built model agrees."""
     from hnet_lint.model.training import group_params_official
     from hnet_lint.modelinfo import param_shapes
-    from hnet_lint.rules.decay import official_decayed, should_not_decay
+    from hnet_lint.check.rules.decay import official_decayed, should_not_decay
 
     config = json.loads((REF_DIR.parents[2] / "examples" / "models" / "hnet_2stage_XL.json").read_text())
     with torch.device("meta"):

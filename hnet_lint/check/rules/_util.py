@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..runconfig import RunConfig
-from ..schema import HNetModelConfig
+from ...load.runconfig import RunConfig
+from ...load.schema import HNetModelConfig
 
 __all__ = ["stage_value", "per_stage_lists", "stage_widths", "fmt_num"]
 

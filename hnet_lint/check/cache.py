@@ -16,7 +16,7 @@ import json
 import os
 from typing import Any, Iterable
 
-from .diagnostics import Diagnostic, Severity, Span
+from ..diagnostics import Diagnostic, Severity, Span
 
 __all__ = ["ResultCache", "code_fingerprint"]
 
@@ -26,9 +26,9 @@ _FORMAT = 1
 def code_fingerprint() -> str:
     """Changes whenever hnet-lint's own code changes (version and source files' mtimes), so
     a development checkout never serves results computed by older rules."""
-    from . import __version__
+    from .. import __version__
 
-    root = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the hnet_lint package
     latest = 0
     for folder, _, files in os.walk(root):
         for name in files:

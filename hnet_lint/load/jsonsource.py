@@ -1,7 +1,7 @@
 """JSON loading with positions.
 
 ``json.load`` keeps no positions, so this is a small recursive-descent parser that builds
-:class:`~hnet_lint.source.Node` trees directly. It accepts exactly RFC 8259 JSON (strings
+:class:`~hnet_lint.load.source.Node` trees directly. It accepts exactly RFC 8259 JSON (strings
 are decoded by the standard library's own scanner), reports duplicate keys, and bounds
 nesting depth so hostile input cannot exhaust the stack.
 """
@@ -12,8 +12,8 @@ import json.decoder
 import re
 from typing import Any
 
-from .diagnostics import Span
-from .parsecodes import input_error, make
+from ..diagnostics import Span
+from .codes import input_error, make
 from .source import Limits, Node, SourceDoc
 
 __all__ = ["load_json"]

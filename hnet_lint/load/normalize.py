@@ -1,14 +1,14 @@
-"""Turn a parsed document of any dialect into a :class:`~hnet_lint.runconfig.RunConfig`."""
+"""Turn a parsed document of any dialect into a :class:`~hnet_lint.load.runconfig.RunConfig`."""
 
 from __future__ import annotations
 
 import os
 from typing import Any, Callable
 
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 from .dialect import DIALECTS, detect_dialect
-from .parsecodes import make
-from .repo import folders_up_to_repo_root
+from .codes import make
+from ..repo import folders_up_to_repo_root
 from .runconfig import RunConfig, SourceMap
 from .schema import (
     FLAT_DEFAULTS, FLAT_IMPLIED, FLAT_OPERATIONAL_KEYS, DataSection, FlatConfig, GenerationSection,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Hashable
 
-from .diagnostics import Span
+from ..diagnostics import Span
 from .layout import Layout, LayoutError, parse_layout
 from .schema import (
     DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,

@@ -17,9 +17,9 @@ __all__ = ["KINDS", "FILENAMES", "build_schema", "schema_text", "write_schemas",
 
 #: kind -> (module, model class)
 KINDS: dict[str, tuple[str, str]] = {
-    "native": ("hnet_lint.schema.native", "NativeConfig"),
-    "flat": ("hnet_lint.schema.flat", "FlatConfig"),
-    "model": ("hnet_lint.schema.model", "HNetModelConfig"),
+    "native": ("hnet_lint.load.schema.native", "NativeConfig"),
+    "flat": ("hnet_lint.load.schema.flat", "FlatConfig"),
+    "model": ("hnet_lint.load.schema.model", "HNetModelConfig"),
 }
 FILENAMES = {"native": "hnet-run.schema.json", "flat": "hnet-flat.schema.json",
              "model": "hnet-model.schema.json"}

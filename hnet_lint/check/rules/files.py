@@ -6,9 +6,9 @@ import glob
 import os
 from typing import Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
-from ..runconfig import RunConfig
+from ...load.runconfig import RunConfig
 
 
 @rule("HNL702", "data-path-matches-nothing", Severity.WARNING, "files")

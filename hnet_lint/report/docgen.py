@@ -2,8 +2,8 @@
 
 Each page is the rule's docstring (summary, *Why it matters*, *Example*, *Use instead*),
 its options, and, when a case folder ``rules/<CODE>-<slug>/`` exists, its tested bad and
-good files verbatim. Run ``python -m hnet_lint.docgen`` to rewrite the pages and
-``python -m hnet_lint.docgen --check`` to fail when they are stale (CI does the latter).
+good files verbatim. Run ``python -m hnet_lint.report.docgen`` to rewrite the pages and
+``python -m hnet_lint.report.docgen --check`` to fail when they are stale (CI does the latter).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = ["render_pages", "write_pages", "stale_pages", "main"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository root
 _LANG = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".txt": "text"}
 
 
@@ -54,7 +54,7 @@ def render_pages(cases_dir: Path | None = None) -> dict[str, str]:
     """File name -> Markdown for every rule page and the index."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    from .catalog import catalog as registry
+    from ..catalog import catalog as registry
 
     cases_dir = cases_dir if cases_dir is not None else ROOT / "rules"
     env = Environment(loader=PackageLoader("hnet_lint", "report/templates"),
@@ -94,7 +94,7 @@ def stale_pages(out_dir: Path, cases_dir: Path | None = None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hnet_lint.docgen", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m hnet_lint.report.docgen", description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "rules"))
     parser.add_argument("--cases", default=str(ROOT / "rules"),
                         help="folder of rules/<CODE>-<slug>/ case folders (optional)")

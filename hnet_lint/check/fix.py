@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .diagnostics import Span
+from ..diagnostics import Span
 
 __all__ = ["Edit", "plan_fixes", "apply_fixes", "with_dot"]
 

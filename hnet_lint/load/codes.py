@@ -1,13 +1,13 @@
 """Codes for findings about the file itself rather than its H-Net semantics.
 
 These are produced by the loaders, the schema validation and the engine; they are listed
-in the same registry as the rules (:mod:`hnet_lint.engine`) so that ``hnet-lint rule HNL001``,
+in the same registry as the rules (:mod:`hnet_lint.check.engine`) so that ``hnet-lint rule HNL001``,
 selection, suppression and the docs treat them like any other rule.
 """
 
 from __future__ import annotations
 
-from .diagnostics import Diagnostic, Severity, Span
+from ..diagnostics import Diagnostic, Severity, Span
 
 __all__ = ["BUILTIN_CODES", "input_error", "make"]
 

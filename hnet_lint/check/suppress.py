@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .diagnostics import Diagnostic, Span
-from .parsecodes import make
-from .source import SourceDoc
+from ..diagnostics import Diagnostic, Span
+from ..load.codes import make
+from ..load.source import SourceDoc
 
 __all__ = ["Suppression", "find_suppressions", "apply_suppressions"]
 

@@ -14,8 +14,8 @@ import hashlib
 import os
 from typing import Iterable
 
-from .diagnostics import Diagnostic
-from .repo import folders_up_to_repo_root
+from ..diagnostics import Diagnostic
+from ..repo import folders_up_to_repo_root
 
 __all__ = ["repo_root", "repo_relative", "fingerprints", "FINGERPRINT_VERSION"]
 

@@ -3,7 +3,7 @@
 ``--write-baseline`` records the fingerprint of every current finding; ``--baseline FILE``
 then marks findings whose fingerprint is listed as suppressed (``data["baseline"]``), so
 they are counted as baselined, shown as suppressed in SARIF, and do not fail the run.
-Fingerprints come from :mod:`hnet_lint.fingerprint`, the same function SARIF uses, so a
+Fingerprints come from :mod:`hnet_lint.check.fingerprint`, the same function SARIF uses, so a
 baseline survives unrelated edits exactly as far as code-scanning alerts do.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from .diagnostics import HnetLintError
+from ..diagnostics import HnetLintError
 from .fingerprint import FINGERPRINT_VERSION, fingerprints, repo_relative
 
 __all__ = ["write_baseline", "load_baseline", "apply_baseline", "gate", "DEFAULT_BASELINE"]

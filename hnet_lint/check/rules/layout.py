@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
-from ..layout import LayoutError
-from ..runconfig import RunConfig
+from ...load.layout import LayoutError
+from ...load.runconfig import RunConfig
 from ._util import per_stage_lists
 
 

@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from .diagnostics import HnetLintError, Severity
-from .repo import folders_up_to_repo_root
-from .suggest import suggest
+from ..diagnostics import HnetLintError, Severity
+from ..repo import folders_up_to_repo_root
+from ..load.suggest import suggest
 
 __all__ = ["Settings", "load_settings", "find_settings_file"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
-from ..runconfig import RunConfig
+from ...load.runconfig import RunConfig
 from ._util import fmt_num
 
 
@@ -53,7 +53,7 @@ def decay_on_ssm_and_norms(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnos
         return
     if not opt.weight_decay or opt.weight_decay <= 0:
         return
-    from ..modelinfo import param_shapes  # pure Python, no torch
+    from ...modelinfo import param_shapes  # pure Python, no torch
 
     try:
         shapes = param_shapes(run.model.model_dump())

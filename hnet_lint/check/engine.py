@@ -1,7 +1,7 @@
 """Rule metadata, the registry, and running rules over a normalized config.
 
 A rule is a pure function ``check(run, ctx) -> Iterator[Diagnostic]`` decorated with
-:func:`rule`. It reads the :class:`~hnet_lint.runconfig.RunConfig`, asks ``ctx`` to build
+:func:`rule`. It reads the :class:`~hnet_lint.load.runconfig.RunConfig`, asks ``ctx`` to build
 each diagnostic from a canonical key path (``ctx.at(("optimizer", "lr"), "...")``) and
 yields it. Rules do no I/O (except the files family), never mutate, and yield nothing
 when all is well. Thresholds are declared as data (``options``) next to the rule.
@@ -13,9 +13,9 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
 
-from .diagnostics import Diagnostic, Severity, Span
-from .parsecodes import BUILTIN_CODES, make
-from .runconfig import RunConfig
+from ..diagnostics import Diagnostic, Severity, Span
+from ..load.codes import BUILTIN_CODES, make
+from ..load.runconfig import RunConfig
 
 __all__ = ["Rule", "RuleContext", "rule", "registry", "run_rules", "CheckFn"]
 

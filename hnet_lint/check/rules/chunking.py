@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
-from ..runconfig import RunConfig
+from ...load.runconfig import RunConfig
 from ._util import fmt_num
 
 TARGET = ("routing", "target_ratio")

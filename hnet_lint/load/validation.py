@@ -11,8 +11,8 @@ from typing import Any, Hashable, Iterable
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic
-from .parsecodes import make
+from ..diagnostics import Diagnostic
+from .codes import make
 from .source import SourceDoc
 from .suggest import suggest
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
-from ..runconfig import RunConfig
-from ..schema.base import normalize_dtype
+from ...load.runconfig import RunConfig
+from ...load.schema.base import normalize_dtype
 
 
 @rule("HNL401", "low-precision-parameters", Severity.WARNING, "dtype")

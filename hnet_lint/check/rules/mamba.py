@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
-from ..runconfig import RunConfig
-from ..official import MAMBA_HEADDIM
+from ...load.runconfig import RunConfig
+from ...load.official import MAMBA_HEADDIM
 from ._util import stage_value
 
 HEADDIM = MAMBA_HEADDIM  # fixed by H-Net, not configurable

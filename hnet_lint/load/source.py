@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
-from .diagnostics import Diagnostic, Span
+from ..diagnostics import Diagnostic, Span
 
 __all__ = ["Node", "SourceDoc", "Limits", "load_file", "load_text", "KeyPath"]
 
@@ -172,7 +172,7 @@ def load_text(
 def load_file(path: str, display: str | None = None, limits: Limits = Limits()) -> SourceDoc:
     """Read and parse a file; unreadable, oversized or non-UTF-8 files become a document
     with a single parse-error diagnostic instead of an exception."""
-    from .parsecodes import input_error
+    from .codes import input_error
 
     display = display or path
     try:

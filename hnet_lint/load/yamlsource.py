@@ -1,7 +1,7 @@
 """YAML loading with positions, resolved-key duplicate detection and YAML 1.1 trap checks.
 
 libyaml's C parser composes the node graph (with marks on every node); this module then
-walks the graph once to build :class:`~hnet_lint.source.Node` trees. Values are resolved
+walks the graph once to build :class:`~hnet_lint.load.source.Node` trees. Values are resolved
 exactly as PyYAML's ``safe_load`` would, because that is what trainers use, and each place
 where that differs from what the author most likely meant (``2e-4`` as a string, ``no``
 as a boolean, ``0755`` as octal) is reported.
@@ -16,8 +16,8 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .diagnostics import Span
-from .parsecodes import input_error, make
+from ..diagnostics import Span
+from .codes import input_error, make
 from .source import Limits, Node, SourceDoc
 
 __all__ = ["load_yaml"]
