@@ -16,12 +16,36 @@ from ..diagnostics import Severity
 __all__ = ["format_verdict", "scope_statement", "write_report"]
 
 
-def scope_statement(info: dict, steps: int) -> str:
-    """The bounded claim a pass makes (dryrun-signals.md §7.3)."""
+def scope_statement(info: dict, probe: Any = None) -> str:
+    """The bounded claim a pass makes (dryrun-signals.md §7.3): what ran, and what it does not say."""
     where = (f"a proxy of widths {info.get('proxy_widths')} (configured {info.get('configured_widths')})"
              if info.get("scale") == "proxy" else "the full model")
-    return (f"no numeric or LR-edge problem found in {steps} steps at peak LR on {where}; loss spikes "
-            "caused by particular data at particular weights cannot be ruled out")
+    dec = getattr(probe, "decision", None)
+    steps = probe.plan.steps - probe.plan.warmup if probe is not None and probe.plan else 0
+    if dec is None or dec.mean is None:
+        return f"no numeric problem found on {where}"
+    return (f"not grossly past the LR edge: over {dec.n} seeds the configured peak LR trained no worse than "
+            f"0.5x by more than {dec.margin:g} nats (gap {dec.mean:+.3f} +- {dec.se:.3f}) in {steps} steps "
+            f"held at peak on {where}, and no numeric problem was found. This does not say the LR is "
+            "near-optimal; loss spikes caused by particular data at particular weights cannot be ruled out")
+
+
+def headline(res: Any) -> str:
+    """One line: PASS / WARN / FAIL / INCONCLUSIVE and why."""
+    shown = [f for f in res.findings if f.code != "HNL814"]
+    worst = max((f.severity for f in shown), default=None)
+    if res.passed:
+        return "PASS: " + scope_statement(res.info, res.probe)
+    if worst is not None and worst >= Severity.WARNING:
+        n = sum(f.severity >= Severity.WARNING for f in shown)
+        label = "FAIL" if worst >= Severity.ERROR else "WARN"
+        if res.interrupted:
+            label += " (inconclusive: stopped before the plan completed)"
+        return f"{label}: {n} finding(s) need attention"
+    dec = getattr(res.probe, "decision", None)
+    if dec is not None:
+        return f"INCONCLUSIVE: {dec.summary()}; not a pass (see HNL816)"
+    return "INCONCLUSIVE: not every planned check ran; not a pass"
 
 
 def format_verdict(res: Any) -> str:
@@ -31,6 +55,11 @@ def format_verdict(res: Any) -> str:
     if info.get("peak_lrs"):
         lines.append("effective peak LR per stage: " +
                      ", ".join(f"s{s}={lr:.3g}" for s, lr in enumerate(info["peak_lrs"])))
+    if info.get("probe_plan"):
+        lines.append(f"probe plan: {info['probe_plan']}")
+    dec = getattr(res.probe, "decision", None)
+    if dec is not None:
+        lines.append(dec.summary())
     if res.probe is not None and res.probe.margin is not None:
         lines.append(f"margin: {res.probe.margin}")
     shown = [f for f in res.findings if f.code != "HNL814"]
@@ -39,14 +68,9 @@ def format_verdict(res: Any) -> str:
         for f in sorted(shown, key=lambda d: (-int(d.severity), d.code)):
             lines.append(f"{f.code:<7} {f.severity.label:<8} {f.phase:<6} {f.evidence or '-':<10} "
                          f"{f.key or '-':<28} {f.message}")
-    worst = max((f.severity for f in shown), default=None)
-    if worst is None or worst < Severity.WARNING:
-        lines.append("PASS: " + scope_statement(info, res.probe.steps_run if res.probe is not None else 0))
-    else:
-        lines.append(f"{'FAIL' if worst >= Severity.ERROR else 'WARN'}: "
-                     f"{sum(f.severity >= Severity.WARNING for f in shown)} finding(s) need attention")
+    lines.append(headline(res))
     if res.interrupted:
-        lines.append("(interrupted: only what was measured before the stop is reported)")
+        lines.append("(stopped: only what was measured before the stop is reported)")
     t = res.timings
     lines.append("phase times: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items()))
     return "\n".join(lines)
