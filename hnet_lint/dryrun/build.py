@@ -183,7 +183,7 @@ def make_optimizer(model: nn.Module, spec: TrainSpec, grouping: str = "corrected
         if g.get("weight_decay", spec.weight_decay) > 0:
             decayed.extend(names)
     opt = torch.optim.AdamW(groups, lr=spec.lr * lr_scale, betas=spec.betas, eps=spec.eps,
-                            weight_decay=spec.weight_decay, foreach=True)
+                            weight_decay=spec.weight_decay, foreach=False)
     return opt, decayed
 
 

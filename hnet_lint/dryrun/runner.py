@@ -85,6 +85,7 @@ def _setup_info(setup: TrainSetup) -> dict[str, Any]:
                               "weight_decay": g.get("weight_decay"), "params": len(g["params"])}
                              for g in setup.optimizer.param_groups],
         "peak_lrs": setup.spec.peak_lrs(), "assumed": setup.spec.assumed,
+        "grad_clip": setup.spec.grad_clip, "target_ratios": setup.spec.target_ratios,
     }
 
 
@@ -150,6 +151,7 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     corpus = load_corpus(opts.data)
     res.info["data"] = corpus.name
     res.info["phases"] = list(opts.phases)
+    res.info["tail_fraction"] = opts.options.get("HNL807", {}).get("tail_fraction", 0.25)
     res.info["time_budget_s"] = budget
     try:
         _phases(res, run, opts, spec, setup, corpus, seed, deadline, budget, log)

@@ -77,13 +77,12 @@ def format_verdict(res: Any) -> str:
 
 
 def write_report(results: list[Any], path: str) -> list[str]:
-    """``.json``: machine-readable; ``.html``: the same data with curves as inline SVG-free tables."""
+    """``.json``: machine-readable; ``.html``: a readable page (verdict first, plots; see htmlreport)."""
     data = _finite({"version": 1, "results": [r.to_dict() for r in results]})
     if path.endswith(".html"):
-        body = "".join(f"<h2>{_esc(r.file)}</h2><pre>{_esc(format_verdict(r))}</pre>{_curves_svg(r)}"
-                       for r in results)
-        text = (f"<!doctype html><meta charset=utf-8><title>hnet-lint dry-run</title>{body}"
-                f"<h2>data</h2><pre>{_esc(json.dumps(data, indent=1, default=str))}</pre>")
+        from .htmlreport import render_html
+
+        text = render_html(results, data)
     else:
         text = json.dumps(data, indent=1, default=_default)
     with open(path, "w", encoding="utf-8") as fh:
@@ -104,8 +103,11 @@ def write_curves(results: list[Any], stem: str) -> list[str]:
         series = []
         if res.smoke is not None and res.smoke.steps:
             series.append(("smoke", 1.0, res.smoke.steps))
-        for run in (res.probe.runs if res.probe is not None else []):
-            series.append((f"probe-{run.multiple:g}x", run.multiple, run.steps))
+        runs = res.probe.runs if res.probe is not None else []
+        first = runs[0].seed if runs else None
+        for run in runs:  # the first seed keeps the short name; later seeds say theirs
+            tag = f"probe-{run.multiple:g}x" if run.seed == first else f"probe-seed{run.seed}-{run.multiple:g}x"
+            series.append((tag, run.multiple, run.steps))
         for name, multiple, steps in series:
             path = f"{stem}.{n}-{name}.jsonl"
             with MetricsWriter(path) as out:
@@ -115,45 +117,6 @@ def write_curves(results: list[Any], stem: str) -> list[str]:
                               compression=st.boundary_rates or None)
             written.append(path)
     return written
-
-
-def _curves_svg(res: Any) -> str:
-    """Probe curves for 0.5x / 1x / 2x (loss, pre-clip grad norm, max attention logit, boundary
-    rate of stage 0) as inline SVG, so users see the margin; empty without matplotlib or a probe."""
-    if res.probe is None or not res.probe.runs:
-        return ""
-    try:
-        import io
-
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return ""
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.2))
-    for r in res.probe.runs:
-        label = f"{r.multiple:g}x"
-        steps = [s.step for s in r.steps]
-        axes[0].plot(steps, [s.loss for s in r.steps], label=label)
-        axes[1].plot(steps, [s.grad_norm for s in r.steps], label=label)
-        logits = {}
-        for series in r.attn_logits.values():
-            for t, v in series:
-                logits[t] = max(logits.get(t, 0.0), v)
-        axes[2].plot(sorted(logits), [logits[t] for t in sorted(logits)], marker=".", label=label)
-        if r.steps and r.steps[0].boundary_rates:
-            axes[3].plot(steps, [s.boundary_rates[0] for s in r.steps], label=label)
-    for ax, title in zip(axes, ("loss", "pre-clip grad norm", "max attention logit", "boundary rate, stage 0")):
-        ax.set_title(title)
-        ax.set_xlabel("probe step")
-        ax.legend(fontsize=7)
-    buf = io.StringIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
 
 
 def _finite(obj: Any) -> Any:
@@ -171,7 +134,3 @@ def _default(obj: Any) -> Any:
     if isinstance(obj, float):
         return obj
     return str(obj)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
