@@ -10,3 +10,9 @@ wiring and numerics outright and tests whether the configured peak LR is past th
 proxy; it cannot rule out loss spikes that need particular data at particular weights.
 Only ``codes``, ``schedule`` and ``proxy`` may be imported without torch.
 """
+
+import warnings
+
+# torch warns "Failed to initialize NumPy" at import when numpy is absent; the dry-run never
+# converts tensors to numpy, so a user without numpy should not see a warning on stderr.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
