@@ -305,18 +305,21 @@ def _oom() -> None:
 
 @_code("HNL814", "dryrun-summary", Severity.INFO, "probe", "heuristic")
 def _summary() -> None:
-    """What the dry-run measured: effective per-stage peak LRs, margin and scope.
+    """What the dry-run measured: the probe plan, the LR-edge decision with its uncertainty, and scope.
 
     ## Why it matters
-    A pass is bounded: no numeric or LR-edge problem found in N steps at peak LR on the model
-    or proxy. Loss spikes caused by particular data at particular weights cannot be ruled out
-    (PaLM replayed its batches and the spikes did not recur).
+    A pass is bounded, and it is printed only when every planned check ran and the LR edge was
+    decided "not past": *not grossly past the LR edge: over K seeds the configured peak LR
+    trained no worse than 0.5x by more than the margin (gap mean +- se) in N steps held at
+    peak on [model/proxy], and no numeric problem was found.* It does not say the LR is
+    near-optimal, and loss spikes caused by particular data at particular weights cannot be
+    ruled out (PaLM replayed its batches and the spikes did not recur).
 
     ## Example
-    Always emitted at the end of a dry-run.
+    Always emitted at the end of a probe.
 
     ## Use instead
-    Nothing; read the margin (does 2x LR still train?).
+    Nothing; read the gap and its se.
     """
 
 

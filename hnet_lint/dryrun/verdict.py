@@ -41,7 +41,8 @@ def headline(res: Any) -> str:
         label = "FAIL" if worst >= Severity.ERROR else "WARN"
         if res.interrupted:
             label += " (inconclusive: stopped before the plan completed)"
-        return f"{label}: {n} finding(s) need attention"
+        codes = ", ".join(sorted({f.code for f in shown if f.severity >= Severity.WARNING}))
+        return f"{label}: {n} finding(s) need attention ({codes})"
     dec = getattr(res.probe, "decision", None)
     if dec is not None:
         return f"INCONCLUSIVE: {dec.summary()}; not a pass (see HNL816)"
