@@ -182,8 +182,12 @@ def make_optimizer(model: nn.Module, spec: TrainSpec, grouping: str = "corrected
         names = g.pop("names")
         if g.get("weight_decay", spec.weight_decay) > 0:
             decayed.extend(names)
+    # fp32 parameters: the fused kernel (3x faster than the per-tensor loop on CPU, same update up
+    # to rounding). Low-precision storage keeps the plain loop, which does the moment and update
+    # arithmetic in the parameters' dtype as a default AdamW does: that rounding is what HNL803 checks.
+    fp32 = all(p.dtype == torch.float32 for g in groups for p in g["params"])
     opt = torch.optim.AdamW(groups, lr=spec.lr * lr_scale, betas=spec.betas, eps=spec.eps,
-                            weight_decay=spec.weight_decay, foreach=False)
+                            weight_decay=spec.weight_decay, **({"fused": True} if fp32 else {"foreach": False}))
     return opt, decayed
 
 

@@ -30,7 +30,8 @@ def test_run_stopped_in_the_smoke_phase_is_inconclusive_never_a_pass(tmp_path) -
     assert "PASS" not in text and "WARN (inconclusive" in text
     out = tmp_path / "r.html"
     write_report([res], str(out))
-    assert "dry-run verdict" in out.read_text()
+    html = out.read_text()
+    assert 'class="verdict warn"' in html and "WARN (inconclusive: stopped before the plan completed)" in html
 
 
 def test_cli_exit_code_is_1_when_the_budget_cuts_the_run(tmp_path) -> None:

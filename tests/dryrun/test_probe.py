@@ -125,7 +125,7 @@ def test_same_seed_same_report(tmp_path) -> None:
     from hnet_lint.dryrun.verdict import write_report
 
     write_report([a], str(tmp_path / "r.html"))  # probe curves for 0.5x/1x as inline SVG
-    assert "<svg" in (tmp_path / "r.html").read_text()
+    assert "data:image/png;base64," in (tmp_path / "r.html").read_text()  # probe curves inline
 
 
 def test_dry_run_curves_are_read_by_analyze(tmp_path) -> None:
