@@ -46,7 +46,11 @@ FAMILIES: dict[str, tuple[dict[str, Any], list[float]]] = {
 }
 
 #: exact faults each family carries by construction (the dry-run must find them every time)
-EXACT: dict[str, list[str]] = {"decay-official": ["HNL806"], "bf16-storage": ["HNL803"]}
+EXACT: dict[str, list[str]] = {"decay-official": ["HNL806"], "bf16-storage": ["HNL812", "HNL803"]}
+#: per case: at base LR 3e-2 the peak step (~6e-2 at stage 0) exceeds half a bf16 spacing for
+#: nearly every element, so "most elements never change at peak LR" (HNL803) is false there by
+#: construction; the storage itself (HNL812) is still the fault
+EXACT_CASE: dict[str, list[str]] = {"bf16-storage@0.03": ["HNL812"]}
 
 RUN = """\
 model: model.json
@@ -89,7 +93,7 @@ class Case:
 
     @property
     def exact(self) -> list[str]:
-        return EXACT.get(self.family, [])
+        return EXACT_CASE.get(self.name, EXACT.get(self.family, []))
 
     def yaml(self) -> str:
         s = {**BASE, **self.settings}

@@ -30,7 +30,7 @@ from collections import defaultdict
 LR_EDGE_ROWS = ["HNL807 (3-seed decision)", "HNL807 or HNL816 (inconclusive as flag)",
                 "1-seed gap > margin (old rule, no 'rising')", "static HNL206", "static HNL204",
                 "LR > 1x family best", "LR > 2x family best", "LR > 4x family best", "always warn"]
-EXACT = ["HNL802", "HNL803", "HNL804", "HNL805", "HNL806"]
+EXACT = ["HNL802", "HNL803", "HNL804", "HNL805", "HNL806", "HNL812"]
 
 
 def load(path: str) -> list[dict]:

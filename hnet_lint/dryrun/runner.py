@@ -138,6 +138,14 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
                          f"{spec.batch_size} x {spec.seq_len} exceeds the device's {total / 2**30:.1f} GiB; "
                          "the dry-run continues on the proxy"),
                 data={"measured": setup.full_memory_bytes, "threshold": total}))
+    low = [n for n, p in setup.model.named_parameters() if p.requires_grad and p.dtype in (torch.bfloat16, torch.float16)]
+    if low:  # decided by the built optimizer's tensors, whatever the LR; HNL803 then measures the harm
+        res.findings.append(finding(
+            run, "HNL812", ("training", "param_dtype"), phase="build",
+            message=(f"{len(low)} trainable parameters are stored in {spec.param_dtype} (e.g. {', '.join(low[:3])}); "
+                     "AdamW updates below half a storage spacing round away (near 1.0 the bf16 spacing is "
+                     "0.008), so warmup, the decay tail and small-gradient tensors stop learning"),
+            data={"measured": len(low), "threshold": 0, "params": low[:20]}))
     for note in setup.notes:
         log(note)
     log(f"built {setup.scale} model: {setup.param_count:,} params, memory estimate "
