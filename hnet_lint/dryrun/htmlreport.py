@@ -22,7 +22,7 @@ from ..diagnostics import Severity
 
 __all__ = ["render_html"]
 
-_SIZE = (11, 3.3)
+_SIZE = (12, 3.3)
 _COLORS = {1.0: "#c0392b", 0.5: "#2e86c1", 2.0: "#7d3c98"}
 
 
@@ -54,7 +54,8 @@ def smoke_plot(res: Any, plt) -> dict | None:
     steps = res.smoke.steps if res.smoke is not None else []
     if not steps:
         return None
-    fig, ax = plt.subplots(1, 3, figsize=_SIZE)
+    unchanged = [u for u in (res.smoke.unchanged or []) if u.get("elements")]
+    fig, ax = plt.subplots(1, 4 if unchanged else 3, figsize=_SIZE)
     t = [s.step for s in steps]
     ax[0].plot(*_finite(t, [s.loss for s in steps]), marker=".", color="#222")
     ax[0].set_title("loss")
@@ -66,11 +67,22 @@ def smoke_plot(res: Any, plt) -> dict | None:
     ax[1].legend(fontsize=7)
     for s, peak in enumerate(res.info.get("peak_lrs") or []):
         ax[2].plot(t, [peak * st.lr_factor for st in steps], marker=".", label=f"stage {s}")
-    ax[2].set_title("LR per stage (real schedule prefix)")
+    ax[2].set_title("LR per stage (real schedule)")
     ax[2].legend(fontsize=7)
-    for a in ax:
+    for a in ax[:3]:
         a.set_xlabel("optimizer step")
-    return {"title": "Smoke phase: the configured schedule's first steps, full accumulation cycles",
+    if unchanged:  # where a bf16-storage config fails: elements that never moved at peak LR
+        limit = res.info.get("max_frozen_fraction", 0.5)
+        labels = [f"g{u['group']} s{','.join(map(str, u['stages']))}" for u in unchanged]
+        fracs = [u["fraction"] for u in unchanged]
+        ax[3].bar(labels, fracs, color=["#c0392b" if f > limit else "#7f8c8d" for f in fracs])
+        ax[3].axhline(limit, color="#d68910", ls="--", lw=0.8, label=f"limit {limit:.0%}")
+        ax[3].set_ylim(0, 1)
+        ax[3].set_title("never changed at peak LR")
+        ax[3].set_xlabel("optimizer group (stage)")
+        ax[3].tick_params(axis="x", labelsize=7, rotation=30)
+        ax[3].legend(fontsize=7)
+    return {"title": "Smoke phase: the configured schedule's first steps, full accumulation cycles, then 3 at peak LR",
             "src": _png(fig, plt)}
 
 
@@ -167,7 +179,9 @@ def context(res: Any) -> dict[str, Any]:
     params = {"decayed": info.get("decayed_param_names") or [],
               "groups": info.get("optimizer_groups") or []}
     return {"file": res.file, "verdict": _verdict(res), "decision": dec.summary() if dec else None,
-            "plan": info.get("probe_plan"), "summary": summary, "findings": findings, "plots": plots,
+            "plan": (info.get("probe_plan") if res.probe is not None or "probe" not in info.get("phases", [])
+                     else f"{info.get('probe_plan')}: not run ({'the smoke phase failed' if res.failed else 'stopped'})")
+            if info.get("probe_plan") else None, "summary": summary, "findings": findings, "plots": plots,
             "plot_note": note, "peak_lrs": info.get("peak_lrs") or [],
             "timings": ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items()),
             "setup": [(k, info.get(k)) for k in ("scale", "device", "param_count", "proxy_widths",
