@@ -137,8 +137,9 @@ class ProbeResult:
 class _Instruments:
     """Hooks that measure attention logits and Mamba ranges on the steps we ask them to."""
 
-    def __init__(self, setup: TrainSetup, record: ProbeRun) -> None:
+    def __init__(self, setup: TrainSetup, record: ProbeRun, full: bool = True) -> None:
         self.setup, self.record = setup, record
+        self.full = full  # g^2/v_hat, update sizes and Mamba ranges: the first seed's 1x run only
         self.step = 0
         self.active = False
         self.handles = []
@@ -146,7 +147,7 @@ class _Instruments:
         for name, m in setup.model.named_modules():
             if isinstance(m, CausalMHA):
                 self.handles.append(m.register_forward_pre_hook(self._attn_hook(name)))
-            elif isinstance(m, Mamba2):
+            elif isinstance(m, Mamba2) and full:
                 self.handles.append(m.in_proj.register_forward_hook(self._mamba_hook(m, stage_of_name(name, S))))
         self._snap: dict[int, torch.Tensor] = {}
 
@@ -199,10 +200,12 @@ class _Instruments:
         self._post_step()
 
     def before_step(self) -> None:
-        if self.step_is_measured:
+        if self.step_is_measured and self.full:
             self._snap = {id(p): p.detach().clone() for g in self.setup.optimizer.param_groups for p in g["params"]}
 
     def _post_step(self) -> None:
+        if not self.full:
+            return
         opt = self.setup.optimizer
         g2v: dict[str, float] = {}
         names = {id(p): n for n, p in self.setup.model.named_parameters()}
@@ -235,9 +238,9 @@ class _Instruments:
 
 def _probe_one(spec: TrainSpec, opts: DryRunOptions, setup: TrainSetup, corpus: ByteCorpus, seed: int,
                multiple: float, steps: int, warm: int, deadline: Optional[float],
-               log: Callable[[str], None]) -> tuple[ProbeRun, bool]:
+               log: Callable[[str], None], first: bool = True) -> tuple[ProbeRun, bool]:
     rec = ProbeRun(multiple, seed=seed, planned=steps)
-    inst = _Instruments(setup, rec)
+    inst = _Instruments(setup, rec, full=first and multiple == 1.0)
     stopped = False
     try:
         for t in range(steps):
@@ -283,7 +286,8 @@ def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus
     for seed, m in plan.runs:
         seeded = dataclasses.replace(spec, seed=seed)  # the init follows the seed, as the data order does
         setup = build_setup(seeded, opts, lr_scale=m, device=base.device, scale=base.scale)
-        rec, stopped = _probe_one(seeded, opts, setup, corpus, seed, m, plan.steps, plan.warmup, deadline, log)
+        rec, stopped = _probe_one(seeded, opts, setup, corpus, seed, m, plan.steps, plan.warmup, deadline, log,
+                                  first=seed == plan.seeds[0])
         res.runs.append(rec)
         if stopped:
             res.interrupted = True
