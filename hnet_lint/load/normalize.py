@@ -206,8 +206,10 @@ def _comma_list(text: str, doc: SourceDoc) -> tuple[list[float] | None, Diagnost
 
 
 def _search_dirs(doc: SourceDoc) -> list[str]:
-    """The config's folder, each parent up to the repository root, then the working dir."""
-    dirs = folders_up_to_repo_root(os.path.dirname(os.path.abspath(doc.path)))
+    """The config's folder, each parent up to the repository root (only the config's own
+    folder outside a repository), then the working dir."""
+    dirs = folders_up_to_repo_root(os.path.dirname(os.path.abspath(doc.path)),
+                                   outside_repo="stop")
     if os.getcwd() not in dirs:
         dirs.append(os.getcwd())
     return dirs
