@@ -267,11 +267,11 @@ class SettingsFinder:
     def _settings(self, path: str | None) -> Settings:
         if path not in self._by_file:
             base = load_settings(path)
-            if self._known is not None:
+            if self._known is not None and not base.is_default_selection:
                 check_known(base, self._known(), path or "settings")
             merged = with_overrides(base, self.overrides)
-            if self._known is not None and merged is not base:
-                check_known(with_overrides(Settings(), self.overrides), self._known(),
-                            "command line")
+            cli = with_overrides(Settings(), self.overrides)
+            if self._known is not None and not cli.is_default_selection:
+                check_known(cli, self._known(), "command line")
             self._by_file[path] = merged
         return self._by_file[path]
