@@ -18,7 +18,7 @@ def low_precision_parameters(run: RunConfig, ctx: RuleContext) -> Iterator[Diagn
     bf16 keeps 8 significant bits, so near 1.0 its spacing is 0.004 to 0.008. An AdamW
     step moves a parameter by about `lr`, at most ~1e-3, which rounds away: in a 10-step
     check at LR 2.7e-4 to 9e-4, 100% of norm gains and `dt_bias` and 98-99% of `A_log`
-    elements never changed (dryrun-signals.md, section 5). Weight decay rounds away too.
+    elements never changed (docs/evidence.md §2). Weight decay rounds away too.
     Mamba's authors advise fp32 parameters ("try a framework storing parameters in fp32
     (such as AMP)"). This, not the LR multipliers, is the likelier culprit of the
     motivating run. `--dry-run` measures the frozen fraction per parameter group.
