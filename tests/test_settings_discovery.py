@@ -8,9 +8,6 @@ import os
 import subprocess
 import sys
 
-from hnet_lint.check.cache import default_cache_dir
-from hnet_lint.repo import folders_up_to_repo_root
-
 from .gate_helpers import make_repo, subprocess_env
 
 
@@ -89,6 +86,8 @@ def test_outside_a_repository_the_cache_is_in_the_user_cache_folder(tmp_path):
 
 
 def test_default_cache_dir(tmp_path, monkeypatch):
+    from hnet_lint.check.cache import default_cache_dir
+
     monkeypatch.delenv("HNET_LINT_CACHE_DIR", raising=False)
     repo = make_repo(tmp_path, with_examples=False)
     (repo / "a" / "b").mkdir(parents=True)
@@ -102,6 +101,8 @@ def test_default_cache_dir(tmp_path, monkeypatch):
 def test_model_file_search_stops_at_the_folder_outside_a_repository(tmp_path):
     """Outside a repository a referenced model file is looked for next to the config and in
     the working directory only, never in every parent up to `/`."""
+    from hnet_lint.repo import folders_up_to_repo_root
+
     loose = tmp_path / "a" / "b"
     loose.mkdir(parents=True)
     assert folders_up_to_repo_root(str(loose), outside_repo="stop") == [str(loose)]

@@ -10,8 +10,6 @@ import sys
 
 import pytest
 
-from hnet_lint.load.dialect import shows_dialect_keys
-
 from .gate_helpers import make_repo, subprocess_env
 
 HELM = """\
@@ -98,4 +96,6 @@ def test_a_named_non_config_without_the_flag_is_still_reported(tmp_path):
     ("my_learning_rate: 2\n", False),
 ])
 def test_raw_text_signs_of_a_dialect(text, expected):
+    from hnet_lint.load.dialect import shows_dialect_keys
+
     assert shows_dialect_keys(text) is expected

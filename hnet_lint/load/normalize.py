@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..diagnostics import Diagnostic
 from .dialect import DIALECTS, detect_dialect
 from .codes import make
 from ..repo import folders_up_to_repo_root
 from .runconfig import RunConfig, SourceMap
-from .schema import (
-    FLAT_DEFAULTS, FLAT_IMPLIED, FLAT_OPERATIONAL_KEYS, DataSection, FlatConfig, GenerationSection,
-    HNetModelConfig, NativeConfig, OptimizerSection, RoutingSection, ScheduleSection,
-    TrainingSection,
-)
-from .schema.base import normalize_dtype
 from .source import SourceDoc, load_file
 from .validation import field_names, unknown_key_diagnostic, validate_section
 
+# Each dialect imports the schema classes it needs when its first file is read: a run over
+# native configs never creates the flat dialect's classes, a model JSON needs only the
+# model's (pydantic then builds each validator on its first use).
+
 __all__ = ["detect_dialect", "normalize", "DIALECTS"]
 
-_NATIVE_SECTIONS: dict[str, type] = {
-    "routing": RoutingSection, "optimizer": OptimizerSection, "schedule": ScheduleSection,
-    "training": TrainingSection, "data": DataSection, "generation": GenerationSection,
-}
+if TYPE_CHECKING:
+    from .schema.model import HNetModelConfig
+
+_SECTION_NAMES = ("routing", "optimizer", "schedule", "training", "data", "generation")
+
+
+def _native_sections() -> dict[str, type]:
+    from .schema import native
+
+    return {"routing": native.RoutingSection, "optimizer": native.OptimizerSection,
+            "schedule": native.ScheduleSection, "training": native.TrainingSection,
+            "data": native.DataSection, "generation": native.GenerationSection}
 
 ModelLoader = Callable[[str], SourceDoc]
 
@@ -45,6 +51,8 @@ def normalize(
 
 
 def _model(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diagnostic]]:
+    from .schema.model import HNetModelConfig
+
     sources = SourceMap()
     sources.add((), doc, ())
     sources.add(("model",), doc, ())
@@ -53,6 +61,9 @@ def _model(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Dia
 
 
 def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diagnostic]]:
+    from .schema.model import HNetModelConfig
+    from .schema.native import NativeConfig
+
     data: dict = doc.data
     sources = SourceMap()
     sources.add((), doc, ())
@@ -62,7 +73,7 @@ def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Di
         if key not in valid_top:
             diags.append(unknown_key_diagnostic(doc, (), key, valid_top))
     run = RunConfig("native", doc, sources)
-    for name, section_model in _NATIVE_SECTIONS.items():
+    for name, section_model in _native_sections().items():
         section_data = data.get(name, {})
         if section_data is None:
             section_data = {}
@@ -107,6 +118,8 @@ def _referenced_model(
     if not isinstance(model_doc.data, dict):
         diags.append(make("HNL007", model_doc.span_of(()), "a model config must be a mapping"))
         return None, diags
+    from .schema.model import HNetModelConfig
+
     sources.add(("model",), model_doc, ())
     model, errs = validate_section(HNetModelConfig, model_doc.data, model_doc, ())
     return model, diags + errs
@@ -138,6 +151,9 @@ _FLAT_MAP: dict[str, tuple] = {
 
 
 def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diagnostic]]:
+    from .schema.base import normalize_dtype
+    from .schema.flat import FLAT_DEFAULTS, FLAT_IMPLIED, FLAT_OPERATIONAL_KEYS, FlatConfig
+
     data: dict = doc.data
     sources = SourceMap()
     sources.add((), doc, ())
@@ -160,7 +176,7 @@ def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diag
         values["lr_multipliers"], err = _comma_list(mult, doc)
         if err:
             diags.append(err)
-    canonical: dict[str, dict[str, Any]] = {s: {} for s in _NATIVE_SECTIONS}
+    canonical: dict[str, dict[str, Any]] = {s: {} for s in _SECTION_NAMES}
     for key, target in _FLAT_MAP.items():
         if key in values and values[key] is not None:
             canonical[target[0]][target[1]] = values[key]
@@ -177,7 +193,7 @@ def _flat(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Diag
         sources.add((section, name), doc, ("weight_decay",))  # the key it qualifies
     if "param_dtype" in canonical["training"]:
         canonical["training"]["param_dtype"] = normalize_dtype(canonical["training"]["param_dtype"])
-    for name, section_model in _NATIVE_SECTIONS.items():
+    for name, section_model in _native_sections().items():
         # Already type-checked against FlatConfig: this cannot fail on types, only on
         # values that the flat format allows and the canonical one does not.
         value, errs = validate_section(section_model, canonical[name], doc, ())
