@@ -231,3 +231,17 @@ def test_readme_pins_only_what_exists():
     placeholder = "<full"
     for ref in refs:
         assert ref.startswith(placeholder) or ref in tags or re.fullmatch(r"[0-9a-f]{40}", ref), ref
+
+
+@needs_bash
+def test_python_without_venv_is_a_clear_error(tmp_path):
+    repo = make_repo(tmp_path, with_examples=False)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    # passes the version check (`-c ...` exits 0), but `-m venv` fails as without python3-venv
+    (fake / "python3").write_text('#!/bin/sh\n[ "$1" = "-c" ] && exit 0\nexit 1\n')
+    (fake / "python3").chmod(0o755)
+    proc, outputs = _run_step("install", repo, tmp_path,
+                              extra_env={"PATH": f"{fake}:/usr/bin:/bin"})
+    assert proc.returncode == 2 and "python" not in outputs
+    assert "install python3-venv or add actions/setup-python" in proc.stdout
