@@ -10,7 +10,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field
 
-from .base import NonNegInt, PosInt, Strict
+from .base import DType, NonNegInt, PosInt, Strict
 
 __all__ = ["FlatConfig", "FLAT_DEFAULTS", "FLAT_IMPLIED", "FLAT_OPERATIONAL_KEYS"]
 
@@ -89,5 +89,7 @@ class FlatConfig(Strict):
     """Micro-steps per optimizer step."""
     max_seq_length: Optional[PosInt] = None
     """Sequence length in bytes."""
-    dtype: Optional[Literal["float32", "bfloat16", "float16", "fp32", "bf16", "fp16"]] = None
+    # the shared DType (one order): typing caches Optional[...] by value, so two Literals of
+    # the same names in different orders made the schemas depend on import order
+    dtype: Optional[DType] = None
     """dtype the model is built in, parameters included (no autocast)."""
