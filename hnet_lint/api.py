@@ -263,7 +263,12 @@ def lint_paths(paths: Iterable[str], settings: Settings | SettingsFinder | None 
             if linted:
                 report.files.append(display)
                 report.diagnostics.extend(diags)
-                report.fail_on[display] = file_settings.fail_on
+                # findings may sit in a referenced model file: judge them by the settings
+                # of the config that was linted (the stricter one if two disagree)
+                for where in {display, *(d.span.file for d in diags)}:
+                    level = report.fail_on.get(where)
+                    report.fail_on[where] = (file_settings.fail_on if level is None
+                                             else min(level, file_settings.fail_on))
                 if run is not None:
                     report.runs[display] = run
             else:

@@ -112,3 +112,21 @@ def test_model_file_search_stops_at_the_folder_outside_a_repository(tmp_path):
     assert "HNL701" in _codes(proc)
     tried = proc.stdout.split("tried: ", 1)[1].split(")")[0]
     assert str(tmp_path / "a" / "m.json") not in tried and "/m.json" not in tried.split(", ")
+
+
+def test_fail_on_covers_findings_in_a_referenced_model_file(tmp_path):
+    """`fail-on = "error"` (settings or command line) judges a warning in the model JSON that
+    a run config references by the run config's settings: exit 0, not 1."""
+    import json
+
+    from .conftest import MODEL_1STAGE
+
+    repo = make_repo(tmp_path, with_examples=False)
+    model = dict(MODEL_1STAGE, d_intermediate=[256, 768])  # HNL118 warning in model.json
+    (repo / "model.json").write_text(json.dumps(model))
+    (repo / "run.yaml").write_text("model: model.json\n")
+    proc = _cli(repo, "--isolated", "run.yaml")
+    assert proc.returncode == 1 and "model.json" in proc.stdout and "HNL118" in proc.stdout
+    assert _cli(repo, "--isolated", "--fail-on", "error", "run.yaml").returncode == 0
+    (repo / ".hnet-lint.toml").write_text('fail-on = "error"\n')
+    assert _cli(repo, "run.yaml").returncode == 0

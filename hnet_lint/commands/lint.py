@@ -196,7 +196,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
         ctx_file = RenderContext(statistics=statistics, sources=_sources(report))
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(get_reporter(name)(report, ctx_file))
-    code = report.exit_code()
+    code = report.exit_code(Severity.parse(fail_on) if fail_on else None)
     sys.exit(0 if exit_zero and code != EXIT_USAGE else code)
 
 
