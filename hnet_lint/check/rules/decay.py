@@ -65,8 +65,20 @@ def decay_on_ssm_and_norms(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnos
         return
     kinds = sorted({name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1]
                     if name.endswith(".weight") else name.rsplit(".", 1)[-1] for name in wrong})
-    how = ("the flat trainer groups parameters with the official group_params"
-           if run.dialect == "flat" else "with the official group_params")
+    profile = getattr(run, "trainer", None)
+    fixed = getattr(profile, "fixed_weight_decay", None)
+    if profile is not None and fixed is not None:
+        # The trainer never passes weight_decay: AdamW's default is what really decays.
+        message = (f"{profile.label} builds AdamW without weight_decay, so every tensor but "
+                   f"*.bias and *.norm.* decays at AdamW's default {fmt_num(fixed)} whatever "
+                   f"the file says, including {len(wrong)} tensors that should not decay "
+                   f"({', '.join(kinds)})")
+        yield ctx.at(("optimizer", "weight_decay"), message,
+                     data={"tensors": len(wrong), "kinds": kinds, "coefficient": fixed,
+                           "profile": profile.label})
+        return
+    how = (f"{profile.label} groups parameters with the official group_params"
+           if profile is not None else "with the official group_params")
     yield ctx.at(("optimizer", "weight_decay"),
                  f"{how}, weight_decay {fmt_num(opt.weight_decay)} also decays {len(wrong)} "
                  f"tensors that should not decay ({', '.join(kinds)}); exempt them",

@@ -69,7 +69,8 @@ def hierarchical_values(profile: TrainerProfile, data: dict) -> tuple[
     for key, path in simple.items():
         value, written = read(key)
         put(path, key, value, written)
-    if "load_balancing_weight" not in profile.keys:  # not read: train.py's default
+    lbw = profile.fact("load_balancing_weight")
+    if lbw is None or lbw.effect == IGNORED:  # not read: train.py's argparse default
         put(("routing", "ratio_loss_weight"), "load_balancing_weight", 0.01, False)
     mult, written = read("lr_multipliers")
     if written:

@@ -168,7 +168,8 @@ _add(TrainerProfile(
             "first step without it); current HEAD",
     source=f"{_SRC} at d28b7c4 (2025-11-07) .. 884a517 (HEAD)",
     keys=_PAPER_KEYS, zero_grad_every=100, target_ratio_policy="required",
-    commits=("d28b7c4", "3bfc27c", "78c8870", "5114631", "884a517"), **_COMMON,
+    commits=("d28b7c4", "3bfc27c", "78c8870", "5114631", "053d5ab", "1e85721", "9bc3e0a",
+             "43ad173", "884a517"), **_COMMON,
 ))
 
 #: The version assumed when a file fits several (the current code).
