@@ -83,6 +83,13 @@ class TrainerProfile:
         fact = self.keys.get(key)
         return fact.default if fact is not None else None
 
+    def accepts(self, key: str, form: str) -> bool:
+        """Whether this trainer reads ``key`` written as ``form`` (``list``/``string``);
+        what ``--fix`` asks before it rewrites a value's form."""
+        if key == "lr_multipliers":
+            return form in self.multiplier_forms
+        return True
+
     @property
     def required_keys(self) -> list[str]:
         return [k for k, f in self.keys.items() if f.effect == REQUIRED]
