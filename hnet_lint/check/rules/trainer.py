@@ -23,18 +23,12 @@ def _data(run: RunConfig) -> dict:
 
 def effective(run: RunConfig):
     """The effective schedule of a flat run, or ``None`` when it cannot be computed."""
-    from ...load.trainers.canonical import split_numbers
-    from ...load.trainers.effective import ScheduleUnavailable, effective_schedule
+    from ...load.trainers.effective import ScheduleUnavailable, schedule_of
 
-    profile = _profile(run)
-    if profile is None:
+    if _profile(run) is None:
         return None
-    values = dict(_data(run))
-    key = "lr_multipliers"
-    if key in values:
-        values[key] = split_numbers(values[key])
     try:
-        return effective_schedule(profile, values, run.num_stages)
+        return schedule_of(run)
     except ScheduleUnavailable:
         return None
 

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 from .profile import TrainerProfile
 
-__all__ = ["EffectiveSchedule", "effective_schedule", "ScheduleUnavailable"]
+__all__ = ["EffectiveSchedule", "effective_schedule", "ScheduleUnavailable", "schedule_of",
+           "groups_of", "schedule_to_dict"]
 
 
 class ScheduleUnavailable(ValueError):
@@ -258,3 +259,64 @@ def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> Eff
         accumulation=int(values.get("grad_accum_steps", 8)), name="wsd", warmup_end=warm,
         decay_start=stable_end, factor=factor, scheduler_step_of=lambda j: j,
     )
+
+
+def schedule_of(run: Any, world_size: int | None = None) -> EffectiveSchedule:
+    """The effective schedule of a normalized flat run (its profile, the values it wrote,
+    its model's stage count). Raises :class:`ScheduleUnavailable` with the reason."""
+    from .canonical import split_numbers
+
+    profile = getattr(run, "trainer", None)
+    if run.dialect != "flat" or profile is None:
+        raise ScheduleUnavailable(
+            "the effective schedule needs a trainer profile: a flat trainer file whose trainer "
+            "is known or named with --trainer (native configs use hnet-lint's own schedule)")
+    values = dict(run.doc.data) if isinstance(run.doc.data, dict) else {}
+    for key in ("lr_multipliers",):
+        if key in values:
+            values[key] = split_numbers(values[key])
+    return effective_schedule(profile, values, run.num_stages, world_size)
+
+
+def groups_of(eff: EffectiveSchedule) -> list[dict[str, Any]]:
+    """The optimizer's parameter groups: per stage, the decaying tensors and the exempt ones
+    (``*.bias``, ``*.norm.*``), with the multiplier and weight decay each really gets."""
+    decay = eff.profile.fixed_weight_decay
+    out = []
+    for stage, mult in enumerate(eff.multipliers):
+        for exempt in (False, True):
+            out.append({
+                "stage": stage, "lr_multiplier": mult,
+                "weight_decay": 0.0 if exempt else decay,
+                "tensors": "*.bias, *.norm.*" if exempt else "all others",
+            })
+    return out
+
+
+def schedule_to_dict(eff: EffectiveSchedule, steps: list[int] | None = None) -> dict[str, Any]:
+    """JSON-ready: the profile and units used, and per parameter group the LR at every
+    optimizer step (or at ``steps``)."""
+    steps = list(range(eff.optimizer_steps)) if steps is None else steps
+    per_stage = {s: [eff.lr(j, s) for j in steps] for s in range(len(eff.multipliers))}
+    groups = []
+    for group in groups_of(eff):
+        groups.append({**group, "lr": per_stage[group["stage"]]})
+    return {
+        "profile": eff.profile.label,
+        "source": eff.profile.source,
+        "step_unit": "optimizer step",
+        "loop_unit": eff.profile.loop_unit,
+        "optimizer_steps": eff.optimizer_steps,
+        "scheduler_total": eff.scheduler_total,
+        "gradient_accumulation": eff.accumulation,
+        "world_size": eff.world_size,
+        "lr_scale": eff.lr_scale,
+        "base_lr": eff.base_lr,
+        "peak_lr": eff.peak_lr,
+        "schedule": eff.name,
+        "warmup_end_scheduler_step": eff.warmup_end,
+        "decay_start_scheduler_step": eff.decay_start,
+        "notes": list(eff.notes),
+        "steps": steps,
+        "groups": groups,
+    }
