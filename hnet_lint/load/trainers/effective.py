@@ -21,7 +21,7 @@ from typing import Any, Callable
 from .profile import TrainerProfile
 
 __all__ = ["EffectiveSchedule", "effective_schedule", "ScheduleUnavailable", "schedule_of",
-           "groups_of", "schedule_to_dict"]
+           "groups_of", "schedule_to_dict", "LoggedSchedule"]
 
 
 class ScheduleUnavailable(ValueError):
@@ -320,3 +320,49 @@ def schedule_to_dict(eff: EffectiveSchedule, steps: list[int] | None = None) -> 
         "steps": steps,
         "groups": groups,
     }
+
+
+@dataclass(frozen=True)
+class LoggedSchedule:
+    """The LR a trainer's own log shows at its own step count (before multipliers).
+
+    hierarchical-hnet logs ``Step {step + 1}`` in micro-batches, after the optimizer and
+    scheduler steps of that micro-batch: at logged step ``m`` the scheduler has been
+    stepped once per completed optimizer step, ``m // accumulation`` times (at d792a0e once
+    per 100 micro-batches: ``ceil(m / 100)`` times). Same interface as
+    :class:`hnet_lint.schedules.Schedule` where the log analyzer uses it.
+    """
+
+    eff: EffectiveSchedule
+    unit: str = "micro-batch"
+
+    @property
+    def peak_lr(self) -> float:
+        return self.eff.peak_lr
+
+    @property
+    def name(self) -> str:
+        return f"{self.eff.name} ({self.eff.profile.label}, steps in {self.unit}es)"
+
+    @property
+    def total_steps(self) -> int:
+        return self.eff.scheduler_total
+
+    def scheduler_steps_at(self, step: float) -> int:
+        m = max(int(step), 0)
+        stride = self.eff.profile.scheduler_stride
+        if stride:
+            return (m + stride - 1) // stride
+        return m // self.eff.accumulation
+
+    def lr(self, step: float) -> float:
+        return self.eff.peak_lr * self.eff.factor(self.scheduler_steps_at(step))
+
+    @property
+    def warmup_steps(self) -> int:
+        return self.warmup_end()
+
+    def warmup_end(self) -> int:
+        """First logged step at peak."""
+        stride = self.eff.profile.scheduler_stride
+        return self.eff.warmup_end * (stride or self.eff.accumulation)
