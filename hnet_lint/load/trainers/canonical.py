@@ -86,7 +86,7 @@ def hierarchical_values(profile: TrainerProfile, data: dict) -> tuple[
     defaults[("optimizer", "grouping")] = "official"
     written_at[("optimizer", "grouping")] = "weight_decay"
 
-    wsd_loader = "lr_scheduler" in profile.keys
+    wsd_loader = profile.reads("lr_scheduler")
     name, written = read("lr_scheduler") if wsd_loader else ("cosine", False)
     put(("schedule", "name"), "lr_scheduler", name, written)
     total = data.get("num_training_steps")

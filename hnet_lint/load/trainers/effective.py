@@ -142,7 +142,7 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
               or (profile.world_size_scaling == "key"
                   and values.get("scale_lr_by_world_size") is True))
     scale = float(world) if scaled else 1.0
-    wsd_loader = "lr_scheduler" in profile.keys
+    wsd_loader = profile.reads("lr_scheduler")
     name = _num(values, "lr_scheduler", "cosine") if wsd_loader else "cosine"
     notes = []
     if wsd_loader:

@@ -83,6 +83,11 @@ class TrainerProfile:
         fact = self.keys.get(key)
         return fact.default if fact is not None else None
 
+    def reads(self, key: str) -> bool:
+        """Whether this version reads ``key`` and uses it."""
+        fact = self.keys.get(key)
+        return fact is not None and fact.effect != IGNORED
+
     def accepts(self, key: str, form: str) -> bool:
         """Whether this trainer reads ``key`` written as ``form`` (``list``/``string``);
         what ``--fix`` asks before it rewrites a value's form."""
