@@ -8,7 +8,6 @@ from typing import Iterator
 
 from ...diagnostics import Diagnostic, Severity
 from ...load.runconfig import RunConfig
-from ...load.trainers.profile import IGNORED
 from ..engine import RuleContext, rule
 from ._util import fmt_num
 
@@ -224,7 +223,7 @@ def key_has_no_effect(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
         return
     data = _data(run)
     for key, fact in profile.keys.items():
-        if fact.effect != IGNORED or key not in data:
+        if fact.effect != "ignored" or key not in data:  # profile.IGNORED
             continue
         value = data[key]
         if key == "label_smoothing" and not value:
