@@ -22,14 +22,16 @@ def _data(run: RunConfig) -> dict:
 
 def effective(run: RunConfig):
     """The effective schedule of a flat run, or ``None`` when it cannot be computed."""
+    if _profile(run) is None:
+        return None  # before the import: the native path never loads the profiles
     from ...load.trainers.effective import ScheduleUnavailable, schedule_of
 
-    if _profile(run) is None:
-        return None
-    try:
-        return schedule_of(run)
-    except ScheduleUnavailable:
-        return None
+    if "_effective" not in run.__dict__:  # several rules ask; compute it once per run
+        try:
+            run.__dict__["_effective"] = schedule_of(run)
+        except ScheduleUnavailable:
+            run.__dict__["_effective"] = None
+    return run.__dict__["_effective"]
 
 
 @rule("HNL013", "trainer-profile-assumed", Severity.INFO, "input")
