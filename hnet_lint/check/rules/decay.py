@@ -34,7 +34,10 @@ def decay_on_ssm_and_norms(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnos
     are named `norm1`, `norm2` and `rmsnorm`, so with `weight_decay > 0` all of them decay
     toward zero: the SSM's decay rates and step sizes drift and the gains shrink. Mamba
     marks `A_log`, `dt_bias` and `D` `_no_weight_decay`; `group_params` ignores the mark.
-    The flat trainer format groups parameters this way; in a native config say so with
+    hierarchical-hnet's trainer groups parameters this way and, in every version
+    (`scripts/train.py` `setup_optimizer`, d792a0e to 884a517), builds
+    `AdamW(param_groups, betas=...)` without `weight_decay`: the coefficient is AdamW's
+    default 0.01 whatever the file says, and the finding quotes it. In a native config say
     `optimizer.grouping: official`. The dry-run (HNL806) checks the optimizer you really
     build, and `hnet_lint.inspect` checks your own.
 

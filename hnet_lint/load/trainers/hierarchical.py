@@ -101,16 +101,32 @@ _PAPER_KEYS = {
 ALL_KEYS = frozenset(_V1_KEYS) | frozenset(_PAPER_KEYS)
 
 
+_V1_INSTEAD = {
+    "weight_decay": "setup_optimizer builds AdamW without weight_decay, so every tensor but "
+                    "*.bias and *.norm.* decays at AdamW's default 0.01",
+    "downsampling_factors": "every stage's load-balancing loss uses N = 2.0",
+    "scale_lr_by_world_size": "the LR is multiplied by the world size on every distributed "
+                              "run whatever it says",
+    "lr_scheduler": "the schedule is always cosine with the file's warmup_steps",
+    "warmup_ratio": "warmup is the file's warmup_steps",
+    "stable_ratio": "the schedule is always cosine",
+    "decay_ratio": "the schedule is always cosine",
+    "decay_type": "the schedule is always cosine",
+    "min_lr": "the cosine decays to 0",
+    "adam_beta1": "AdamW gets betas (0.9, 0.95)",
+    "adam_beta2": "AdamW gets betas (0.9, 0.95)",
+    "adam_eps": "AdamW gets eps 1e-8",
+    "load_balancing_weight": "train.py's default 0.01 is used",
+}
+
+
 def _v1_ignored() -> dict[str, KeyFact]:
-    """Keys of later versions that the first loader never reads."""
+    """Keys of later versions that the first loader never reads, and what happens instead."""
     out = {}
     for key in sorted(ALL_KEYS - set(_V1_KEYS)):
         why = "this version's load_hyperparams.sh does not read it"
-        if key == "weight_decay":
-            why += ("; setup_optimizer builds AdamW without weight_decay, so every tensor but "
-                    "*.bias and *.norm.* decays at AdamW's default 0.01")
-        elif key == "downsampling_factors":
-            why += "; every stage's load-balancing loss uses N = 2.0"
+        if key in _V1_INSTEAD:
+            why += "; " + _V1_INSTEAD[key]
         out[key] = KeyFact(IGNORED, None, why)
     return out
 
