@@ -314,3 +314,16 @@ def test_analyze_reads_the_trainers_log_in_micro_batches(tmp_path, monkeypatch):
                                    "--no-plots", "--format", "json"])
     found = [d for d in json.loads(bad.stdout) if d["code"] == "HNL909"]
     assert found and "micro-batches" in found[0]["message"]
+
+
+def test_analyze_notices_unapplied_multipliers_in_the_trainers_log(tmp_path, monkeypatch):
+    """The trainer's groups are not in stage order, so the analyzer matches them to stages;
+    all groups at one LR still means the multipliers were never applied (HNL907)."""
+    monkeypatch.chdir(ROOT / "rules" / "HNL309-schedule-cut-by-accumulation")
+    run = next(iter(lint_paths(["bad.json"]).runs.values()))
+    logged = LoggedSchedule(schedule_of(run))
+    flat = tmp_path / "train.log"
+    _hh_log(flat, logged.lr, 20_000, 10, mults=(1.0, 1.0, 1.0, 1.0))
+    result = CliRunner().invoke(cli, ["analyze", str(flat), "--config", "bad.json",
+                                      "--no-plots", "--format", "json"])
+    assert "HNL907" in {d["code"] for d in json.loads(result.stdout)}

@@ -62,9 +62,16 @@ def multipliers_not_applied(log: RunLog, ctx: DetectorContext) -> Iterator[Diagn
     it (`LambdaLR` keeps ratios); log every group's LR.
     """
     mult = _multipliers(ctx)
-    if mult is None or _all_equal(list(mult), 1e-9):
+    if mult is None and ctx.expect.stage_multipliers:
+        # groups are not in stage order (a trainer profile): compare every logged group
+        mult = tuple(ctx.expect.stage_multipliers)
+        if len(mult) < 2 or _all_equal(list(mult), 1e-9):
+            return
+        groups, steps, rows = _aligned(log, max(log.indexed("lr_group_"), default=-1) + 1)
+    elif mult is None or _all_equal(list(mult), 1e-9):
         return
-    groups, steps, rows = _aligned(log, len(mult))
+    else:
+        groups, steps, rows = _aligned(log, len(mult))
     tol = ctx.options["tolerance"]
     if not steps or not all(_all_equal(rows[s][0], tol) for s in steps):
         return
