@@ -327,3 +327,15 @@ def test_analyze_notices_unapplied_multipliers_in_the_trainers_log(tmp_path, mon
     result = CliRunner().invoke(cli, ["analyze", str(flat), "--config", "bad.json",
                                       "--no-plots", "--format", "json"])
     assert "HNL907" in {d["code"] for d in json.loads(result.stdout)}
+
+
+def test_trainer_setting_is_read_and_checked(tmp_path):
+    from hnet_lint.check.settings import load_settings
+
+    good = tmp_path / ".hnet-lint.toml"
+    good.write_text('trainer = "hierarchical-hnet@8dbea2d"\n')
+    assert load_settings(str(good)).trainer == "hierarchical-hnet@8dbea2d"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('trainer = "hierarchical-hnet@nope"\n')
+    with pytest.raises(HnetLintError, match="unknown trainer"):
+        load_settings(str(bad))

@@ -33,7 +33,7 @@ Versions (the first commit that has the behaviour):
 
 from __future__ import annotations
 
-from .profile import IGNORED, REQUIRED, RECORD, USED, KeyFact, TrainerProfile
+from .profile import IGNORED, REQUIRED, USED, KeyFact, TrainerProfile
 
 __all__ = ["VERSIONS"]
 
