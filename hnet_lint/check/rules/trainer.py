@@ -273,8 +273,8 @@ def gradients_not_zeroed(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnosti
             and accum % profile.zero_grad_every == 0:
         return
     every = profile.zero_grad_every
-    per = (f"up to {every // accum if isinstance(accum, int) and accum > 0 else every} "
-           "optimizer steps")
+    valid = isinstance(accum, int) and not isinstance(accum, bool) and accum > 0
+    per = f"up to {-(-every // accum) if valid else every} optimizer steps"
     yield ctx.at(("training", "grad_accum_steps"),
                  f"{profile.label} calls zero_grad() only every {every} micro-batches, so "
                  f"gradients are summed across {per}; each update applies stale gradients "
