@@ -119,7 +119,9 @@ class LintSession:
         from .check.engine import run_rules
         from .load.normalize import normalize
 
-        run, found = normalize(doc, dialect, self._load_model)
+        run, found = normalize(doc, dialect, self._load_model,
+                               trainer=self.settings.trainer_option,
+                               trainer_setting=self.settings.trainer)
         diags.extend(found)
         if run is not None:
             settings, enabled = self.settings, self._enabled_codes(doc.path)

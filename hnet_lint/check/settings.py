@@ -19,7 +19,7 @@ from ..load.suggest import suggest
 __all__ = ["Settings", "load_settings", "find_settings_file"]
 
 _KEYS = ("select", "ignore", "extend-select", "severity", "options", "fail-on",
-         "per-file-ignores", "exclude", "max-file-bytes")
+         "per-file-ignores", "exclude", "max-file-bytes", "trainer")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ class Settings:
     exclude: tuple[str, ...] = ()
     source: str | None = None
     """The settings file these came from, for messages."""
+    trainer: str | None = None
+    """Trainer profile for flat files (``NAME[@VERSION]``, see ``hnet-lint trainers``); a
+    ``trainer`` key in a file wins over it."""
+    trainer_option: str | None = None
+    """``--trainer`` from the command line: wins over the file's ``trainer`` key."""
 
     def _matches(self, selector: str, code: str, name: str) -> bool:
         sel = selector.strip()
@@ -133,6 +138,19 @@ def _from_table(data: dict[str, Any], path: str) -> Settings:
             per_file_ignores={k: tuple(v) for k, v in data.get("per-file-ignores", {}).items()},
             exclude=tuple(data.get("exclude", ())),
             source=path,
+            trainer=_trainer(data.get("trainer"), path),
         )
     except (TypeError, AttributeError, ValueError) as exc:
         raise HnetLintError(f"{path}: invalid settings: {exc}") from None
+
+
+def _trainer(spec: Any, path: str) -> str | None:
+    """A ``trainer`` setting, checked against the known profiles."""
+    if spec is None:
+        return None
+    from ..load.trainers import resolve
+
+    if not isinstance(spec, str):
+        raise HnetLintError(f"{path}: trainer must be a string such as 'hierarchical-hnet'")
+    resolve(spec)  # raises with the list of known names
+    return spec

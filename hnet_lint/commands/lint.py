@@ -78,6 +78,9 @@ def _parse_scalar(text: str):
 @click.option("--config", "config", type=click.Path(), help="Settings file (TOML).")
 @click.option("--isolated", is_flag=True, help="Ignore settings files.")
 @click.option("--dialect", type=click.Choice(DIALECTS), help="Force the config dialect.")
+@click.option("--trainer", "trainer", default=None, metavar="NAME[@VERSION]",
+              help="Trainer that reads the flat files (see `hnet-lint trainers`; 'none' for "
+                   "your own): its defaults, ignored keys and step counting are used.")
 @click.option("--skip-unrecognized", is_flag=True,
               help="Skip named files that are not H-Net configs (the pre-commit hook uses this).")
 @click.option("--statistics", is_flag=True, help="Print counts per rule.")
@@ -117,13 +120,18 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
          no_cache=False, cache_dir=".hnet-lint-cache", skip_unrecognized=False, fix=False,
          baseline=None, write_baseline=False,
          device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
-         time_budget=None, data_path=None, checkpoint=None, report_path=None,
+         time_budget=None, data_path=None, checkpoint=None, report_path=None, trainer=None,
          **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
         raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
     settings = build_settings(config, isolated, select, ignore, extend_select, severity,
                               option, fail_on)
+    if trainer:
+        from ..load.trainers import resolve
+
+        resolve(trainer)  # a usage error (exit 2) names the known profiles
+        settings = settings.merged(trainer_option=trainer)
     extra = _split_pairs(outputs, "--output")
     for name in extra:
         if name not in FORMATS:

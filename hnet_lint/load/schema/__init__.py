@@ -5,7 +5,7 @@ make sense together is the job of the rules. The JSON Schemas in ``schemas/`` ar
 from these models (``hnet-lint schema``), so attribute docstrings here become editor hover docs.
 """
 
-from .flat import FlatConfig, FLAT_DEFAULTS, FLAT_IMPLIED, FLAT_OPERATIONAL_KEYS
+from .flat import FlatConfig
 from .model import AttnConfig, HNetModelConfig, SSMConfig
 from .native import (
     DataSection, GenerationSection, NativeConfig, OptimizerSection, RoutingSection,
@@ -13,7 +13,7 @@ from .native import (
 )
 
 __all__ = [
-    "AttnConfig", "DataSection", "FLAT_DEFAULTS", "FLAT_IMPLIED", "FLAT_OPERATIONAL_KEYS", "FlatConfig",
+    "AttnConfig", "DataSection", "FlatConfig",
     "GenerationSection", "HNetModelConfig", "NativeConfig", "OptimizerSection",
     "RoutingSection", "SSMConfig", "ScheduleSection", "TrainingSection",
 ]
