@@ -156,10 +156,12 @@ class LintSession:
         from .check.engine import run_rules
         from .load.normalize import normalize
 
-        run, found = normalize(doc, dialect, self._load_model)
+        settings = self.settings_for(doc.path)
+        run, found = normalize(doc, dialect, self._load_model,
+                               trainer=settings.trainer_option,
+                               trainer_setting=settings.trainer)
         diags.extend(found)
         if run is not None:
-            settings = self.settings_for(doc.path)
             enabled = self._enabled_codes(doc.path, settings)
             diags.extend(run_rules(
                 run,

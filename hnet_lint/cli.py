@@ -27,6 +27,8 @@ _LAZY = {
     "schema": "hnet_lint.commands.schema:schema",
     "model-info": "hnet_lint.commands.model_info:model_info",
     "analyze": "hnet_lint.commands.analyze:analyze",
+    "schedule": "hnet_lint.commands.schedule:schedule",
+    "trainers": "hnet_lint.commands.schedule:trainers",
 }
 
 

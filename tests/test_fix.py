@@ -121,3 +121,21 @@ def test_diff_without_fixes_exits_0(tmp_path):
     repo = make_repo(tmp_path)
     run = _cli(repo, "examples/recommended.yaml", "--diff")
     assert run.returncode == 0 and run.stdout == ""
+def test_fix_keeps_the_string_for_a_trainer_that_splits_it(tmp_path):
+    """hierarchical-hnet before 8dbea2d splits the printed value on ',': a list would arrive
+    as '[3.0, 1.7, 0.9]' and float('[3.0') raises, so --fix must not write one (HNL208)."""
+    repo = make_repo(tmp_path)
+    flat = repo / "examples" / "incident" / "original-flat.json"
+    original = flat.read_text()
+    run = _cli(repo, str(flat.relative_to(repo)), "--fix", "--trainer",
+               "hierarchical-hnet@3f5944b", "--format", "concise")
+    assert "applied 0 fixes" in run.stderr and flat.read_text() == original
+
+
+def test_fix_needs_a_known_trainer(tmp_path):
+    repo = make_repo(tmp_path)
+    flat = repo / "examples" / "incident" / "original-flat.json"
+    original = flat.read_text()
+    run = _cli(repo, str(flat.relative_to(repo)), "--fix", "--trainer", "none",
+               "--format", "concise")
+    assert "applied 0 fixes" in run.stderr and flat.read_text() == original

@@ -4,7 +4,9 @@ Only mechanical fixes whose result means what the author evidently meant:
 
 * HNL002: a YAML 1.1 string-float such as ``2e-4`` becomes ``2.0e-4``;
 * a flat trainer's comma-string multiplier list ``"3.0,1.7,0.9"`` becomes the list
-  ``[3.0, 1.7, 0.9]`` (the trainer accepts both; the list is what every tool can read).
+  ``[3.0, 1.7, 0.9]``, only when the file's trainer profile accepts both forms (the list is
+  what every tool can read); never for a trainer version that splits the string, nor for a
+  file whose trainer is unknown.
 
 Nothing else is touched: comments, quoting and layout stay as written. Each edit first
 checks that the text at the span is what the finding describes, so a stale span never
@@ -90,12 +92,20 @@ def plan_fixes(report) -> dict[str, list[Edit]]:
         doc = run.doc
         if run.dialect != "flat" or not isinstance((doc.data or {}).get("lr_multipliers"), str):
             continue
+        if not _trainer_accepts(run, "lr_multipliers", "list"):
+            continue  # the rewrite would break this trainer (HNL208)
         span = doc.span_of(("lr_multipliers",))
         old = _text_at(span)
         new = _comma_list(old, doc.fmt) if old is not None else None
         if new:
             plans.setdefault(span.file, []).append(Edit(span, old, new))
     return plans
+
+
+def _trainer_accepts(run, key: str, form: str) -> bool:
+    """Whether the trainer profile selected for ``run`` reads ``key`` written as ``form``."""
+    profile = getattr(run, "trainer", None)
+    return profile is not None and profile.accepts(key, form)
 
 
 def fixed_texts(report) -> dict[str, tuple[str, str, int]]:

@@ -22,7 +22,7 @@ from ..load.suggest import suggest
 __all__ = ["Settings", "SettingsFinder", "load_settings", "find_settings_file", "check_known"]
 
 _KEYS = ("select", "ignore", "extend-select", "severity", "options", "fail-on",
-         "per-file-ignores", "exclude", "max-file-bytes")
+         "per-file-ignores", "exclude", "max-file-bytes", "trainer")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class Settings:
     exclude: tuple[str, ...] = ()
     source: str | None = None
     """The settings file these came from, for messages."""
+    trainer: str | None = None
+    """Trainer profile for flat files (``NAME[@VERSION]``, see ``hnet-lint trainers``); a
+    ``trainer`` key in a file wins over it."""
+    trainer_option: str | None = None
+    """``--trainer`` from the command line: wins over the file's ``trainer`` key."""
 
     def _matches(self, selector: str, code: str, name: str) -> bool:
         sel = selector.strip()
@@ -204,14 +209,28 @@ def _from_table(data: dict[str, Any], path: str) -> Settings:
             per_file_ignores={k: tuple(v) for k, v in data.get("per-file-ignores", {}).items()},
             exclude=tuple(data.get("exclude", ())),
             source=path,
+            trainer=_trainer(data.get("trainer"), path),
         )
     except (TypeError, AttributeError, ValueError) as exc:
         raise HnetLintError(f"{path}: invalid settings: {exc}") from None
 
 
+def _trainer(spec: Any, path: str) -> str | None:
+    """A ``trainer`` setting, checked against the known profiles."""
+    if spec is None:
+        return None
+    from ..load.trainers import resolve
+
+    if not isinstance(spec, str):
+        raise HnetLintError(f"{path}: trainer must be a string such as 'hierarchical-hnet'")
+    resolve(spec)  # raises with the list of known names
+    return spec
+
+
 def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
-    """``base`` with the command line on top: ``select``, ``ignore``, ``extend_select`` and
-    ``fail_on`` replace, ``severity`` and ``options`` are merged rule by rule."""
+    """``base`` with the command line on top: ``select``, ``ignore``, ``extend_select``,
+    ``fail_on`` and ``trainer_option`` (``--trainer``) replace, ``severity`` and ``options``
+    are merged rule by rule."""
     if not overrides:
         return base
     severity = dict(base.severity)
@@ -221,7 +240,8 @@ def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
         options.setdefault(code, {}).update(opts)
     return base.merged(select=overrides.get("select"), ignore=overrides.get("ignore"),
                        extend_select=overrides.get("extend_select"),
-                       fail_on=overrides.get("fail_on"), severity=severity, options=options)
+                       fail_on=overrides.get("fail_on"), severity=severity, options=options,
+                       trainer_option=overrides.get("trainer_option"))
 
 
 class SettingsFinder:

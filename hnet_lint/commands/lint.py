@@ -32,7 +32,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def build_settings(config: str | None, isolated: bool, select, ignore, extend_select,
-                   severity, option, fail_on) -> SettingsFinder:
+                   severity, option, fail_on, trainer: str | None = None) -> SettingsFinder:
     """Each file's settings: its nearest settings file (or ``--config``; none with
     ``--isolated``), with the command-line options on top. Unknown codes, prefixes, names
     and options are a usage error, wherever they are written."""
@@ -47,6 +47,7 @@ def build_settings(config: str | None, isolated: bool, select, ignore, extend_se
         "severity": {k: Severity.parse(v) for k, v in _split_pairs(severity, "--severity").items()},
         "options": options,
         "fail_on": Severity.parse(fail_on) if fail_on else None,
+        "trainer_option": trainer or None,
     }
     finder = SettingsFinder(overrides, config=config, isolated=isolated, known=_catalog)
     finder.for_path(os.curdir)  # a bad settings file or option fails now, before any output
@@ -88,6 +89,9 @@ def _parse_scalar(text: str):
 @click.option("--config", "config", type=click.Path(), help="Settings file (TOML).")
 @click.option("--isolated", is_flag=True, help="Ignore settings files.")
 @click.option("--dialect", type=click.Choice(DIALECTS), help="Force the config dialect.")
+@click.option("--trainer", "trainer", default=None, metavar="NAME[@VERSION]",
+              help="Trainer that reads the flat files (see `hnet-lint trainers`; 'none' for "
+                   "your own): its defaults, ignored keys and step counting are used.")
 @click.option("--skip-unrecognized", is_flag=True,
               help="Skip named files that are not H-Net configs (the pre-commit hook uses this).")
 @click.option("--statistics", is_flag=True, help="Print counts per rule.")
@@ -138,13 +142,17 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
          no_cache=False, cache_dir=None, skip_unrecognized=False, fix=False, diff=False,
          verbose=False, baseline=None, write_baseline=False,
          device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
-         time_budget=None, data_path=None, checkpoint=None, report_path=None,
+         time_budget=None, data_path=None, checkpoint=None, report_path=None, trainer=None,
          **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
         raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
+    if trainer:
+        from ..load.trainers import resolve
+
+        resolve(trainer)  # a usage error (exit 2) names the known profiles
     settings = build_settings(config, isolated, select, ignore, extend_select, severity,
-                              option, fail_on)
+                              option, fail_on, trainer)
     extra = _split_pairs(outputs, "--output")
     for name in extra:
         if name not in FORMATS:

@@ -11,7 +11,9 @@ Reading order, following the data: ``source`` (bounded, positioned loading; ``ya
 and ``jsonsource`` do the parsing, ``codes`` names what they report) -> ``dialect`` (which
 kind of file) -> ``schema`` + ``validation`` (pydantic, errors mapped to spans, ``suggest``
 for "did you mean") -> ``normalize`` (one ``RunConfig`` per file; ``layout`` parses
-``arch_layout``; ``official`` holds the official H-Net constants). ``schemagen`` writes the
+``arch_layout``; ``official`` holds the official H-Net constants; ``trainers`` models the
+trainer that reads a flat file: its defaults, ignored keys, step counting and effective
+schedule). ``schemagen`` writes the
 JSON Schemas of ``schema`` for editors.
 
 What it may import: :mod:`hnet_lint.diagnostics`, :mod:`hnet_lint.repo` and its own modules.

@@ -77,6 +77,11 @@ class RunConfig:
     generation: GenerationSection | None = None
     defaults: dict[Path, Any] = field(default_factory=dict)
     """Canonical paths whose value is the trainer's default, not written in the file."""
+    trainer: Any = None
+    """The :class:`~hnet_lint.load.trainers.TrainerProfile` that reads a flat file (``None``:
+    native configs, model files, and flat files that match no known trainer)."""
+    trainer_selection: Any = None
+    """How the profile was chosen (:class:`~hnet_lint.load.trainers.Selection`)."""
 
     @property
     def base_dir(self) -> str:

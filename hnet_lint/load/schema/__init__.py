@@ -4,7 +4,6 @@ Schemas say what is *well-formed* (types, allowed names, closed key sets); wheth
 make sense together is the job of the rules. The JSON Schemas in ``schemas/`` are generated
 from these models (``hnet-lint schema``), so attribute docstrings here become editor hover docs.
 
-
 Each dialect's module is imported on first use (PEP 562 ``__getattr__``): a run that reads
 only native configs never creates the flat dialect's classes, and pydantic builds each
 model's validator on its first validation (``defer_build``).
@@ -12,21 +11,20 @@ model's validator on its first validation (``defer_build``).
 
 import importlib
 
+__all__ = [
+    "AttnConfig", "DataSection", "FlatConfig",
+    "GenerationSection", "HNetModelConfig", "NativeConfig", "OptimizerSection",
+    "RoutingSection", "SSMConfig", "ScheduleSection", "TrainingSection",
+]
+
 #: name -> the submodule that defines it
 _WHERE = {
-    "FlatConfig": "flat", "FLAT_DEFAULTS": "flat", "FLAT_IMPLIED": "flat",
-    "FLAT_OPERATIONAL_KEYS": "flat",
+    "FlatConfig": "flat",
     "AttnConfig": "model", "HNetModelConfig": "model", "SSMConfig": "model",
     "DataSection": "native", "GenerationSection": "native", "NativeConfig": "native",
     "OptimizerSection": "native", "RoutingSection": "native", "ScheduleSection": "native",
     "TrainingSection": "native",
 }
-
-__all__ = [
-    "AttnConfig", "DataSection", "FLAT_DEFAULTS", "FLAT_IMPLIED", "FLAT_OPERATIONAL_KEYS", "FlatConfig",
-    "GenerationSection", "HNetModelConfig", "NativeConfig", "OptimizerSection",
-    "RoutingSection", "SSMConfig", "ScheduleSection", "TrainingSection",
-]
 
 
 def __getattr__(name: str):
