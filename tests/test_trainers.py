@@ -281,8 +281,32 @@ def test_schedule_text_and_errors(monkeypatch):
     result = CliRunner().invoke(cli, ["schedule", "bad.json", "--points", "5"])
     assert result.exit_code == 0 and "2500 optimizer steps" in result.stdout
     monkeypatch.chdir(ROOT / "examples")
-    native = CliRunner().invoke(cli, ["schedule", "recommended.yaml"])
-    assert isinstance(native.exception, HnetLintError)  # main() makes it exit 2
+    model_only = CliRunner().invoke(cli, ["schedule", "models/hnet_2stage_XL.json"])
+    assert isinstance(model_only.exception, HnetLintError)  # main() makes it exit 2
+
+
+def test_schedule_of_a_native_config_is_its_own_schedule_section(monkeypatch):
+    """A native config is its own trainer's contract: optimizer steps, no world-size factor,
+    the file's weight decay and grouping; the LR follows hnet_lint.schedules exactly."""
+    from hnet_lint.schedules import Schedule
+
+    monkeypatch.chdir(ROOT / "examples")
+    result = CliRunner().invoke(cli, ["schedule", "recommended.yaml", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["profile"] == "native" and out["loop_unit"] == "optimizer"
+    assert out["world_size"] == 1 and out["lr_scale"] == 1.0
+    # examples/recommended.yaml: lr 2e-4, multipliers [2.0, 1.5, 1.0], wsd over 100k steps,
+    # 10% warmup, weight decay 0.1 with the corrected grouping.
+    assert out["optimizer_steps"] == 100_000 and len(out["groups"]) == 6
+    reference = Schedule(peak_lr=2e-4, total_steps=100_000, name="wsd", warmup_steps=10_000,
+                         min_lr=1e-5, stable_ratio=0.7, decay_ratio=0.2,
+                         decay_type="inverse_sqrt")
+    stage1 = next(g for g in out["groups"] if g["stage"] == 1 and g["weight_decay"] == 0.1)
+    for step in (0, 5_000, 50_000, 85_000, 99_999):
+        assert stage1["lr"][step] == pytest.approx(1.5 * reference.lr(step))
+    exempt = next(g for g in out["groups"] if g["weight_decay"] == 0.0)
+    assert "A_log" in exempt["tensors"]
 
 
 def _hh_log(path: Path, lr_of, steps: int, every: int, mults=(2.0, 2.0, 1.0, 1.0)) -> None:

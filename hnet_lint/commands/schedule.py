@@ -2,7 +2,8 @@
 
 Computed from the trainer profile of a flat file (see ``hnet-lint trainers``): run length in
 optimizer steps, warmup, decay, world-size scaling and per-stage multipliers, as that
-trainer's code does them. Text: a table at evenly spaced optimizer steps plus the phase
+trainer's code does them. A native run config is its own trainer's contract: its
+``schedule`` section in optimizer steps, with ``optimizer.lr_multiplier``. Text: a table at evenly spaced optimizer steps plus the phase
 boundaries; ``--format json``: every optimizer step per parameter group; ``--plot FILE``:
 a PNG per stage (needs the ``plot`` extra).
 """
@@ -34,10 +35,13 @@ def _load(config: str, trainer: str | None):
         reason = errors[0].message if errors else "empty file"
         raise HnetLintError(f"cannot read {config}: {reason}")
     dialect = detect_dialect(doc.data)
-    if dialect != "flat":
-        raise HnetLintError(f"{config} is not a flat trainer file (dialect: {dialect}); the "
-                            "effective schedule is computed from a trainer profile")
-    run, _ = normalize(doc, "flat", trainer=trainer)
+    if dialect not in ("flat", "native"):
+        raise HnetLintError(f"{config} is not a run config (dialect: {dialect}); the effective "
+                            "schedule needs a native run config or a flat trainer file")
+    if dialect == "native":
+        run, _ = normalize(doc, "native")
+    else:
+        run, _ = normalize(doc, "flat", trainer=trainer)
     return run
 
 
@@ -54,7 +58,8 @@ def _load(config: str, trainer: str | None):
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Draw the LR per stage over optimizer steps to this PNG.")
 def schedule(config, trainer, world_size, fmt, points, plot_path):
-    """Print the effective LR schedule of a flat trainer CONFIG, per parameter group."""
+    """Print the effective LR schedule of CONFIG, per parameter group: a flat trainer file as
+    its trainer profile computes it, a native run config as its `schedule` section says."""
     from ..load.trainers.effective import ScheduleUnavailable, schedule_of, schedule_to_dict
 
     run = _load(config, trainer)
@@ -78,9 +83,7 @@ def _table(eff, points: int, selection) -> str:
     how = f" ({selection.how}: {selection.reason})" if selection is not None else ""
     lines = [
         f"trainer: {eff.profile.label}{how}",
-        f"steps: {eff.optimizer_steps} optimizer steps = {eff.scheduler_total} "
-        f"{_PLURAL.get(eff.profile.loop_unit, eff.profile.loop_unit)} / accumulation {eff.accumulation}; scheduler total "
-        f"{eff.scheduler_total}; schedule {eff.name}",
+        _steps_line(eff),
         f"peak LR: {eff.base_lr:g} x {eff.lr_scale:g} (world size {eff.world_size}"
         f"{'' if eff.lr_scale != 1 else ', not scaled'}) = {eff.peak_lr:g}; multipliers "
         f"{list(eff.multipliers)}; weight decay {eff.profile.fixed_weight_decay:g} on all "
@@ -100,6 +103,16 @@ def _table(eff, points: int, selection) -> str:
     lines.append("  ".join(h.rjust(w) for h, w in zip(header, widths)))
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)
+
+
+def _steps_line(eff) -> str:
+    if eff.profile.loop_unit == "optimizer":
+        return (f"steps: {eff.optimizer_steps} optimizer steps of {eff.accumulation} "
+                f"micro-batch(es) each; scheduler total {eff.scheduler_total}; "
+                f"schedule {eff.name}")
+    return (f"steps: {eff.optimizer_steps} optimizer steps = {eff.scheduler_total} "
+            f"{_PLURAL.get(eff.profile.loop_unit, eff.profile.loop_unit)} / accumulation "
+            f"{eff.accumulation}; scheduler total {eff.scheduler_total}; schedule {eff.name}")
 
 
 def _plot(eff, path: str) -> None:

@@ -16,7 +16,9 @@ trainer that reads a flat file: its defaults, ignored keys, step counting and ef
 schedule). ``schemagen`` writes the
 JSON Schemas of ``schema`` for editors.
 
-What it may import: :mod:`hnet_lint.diagnostics`, :mod:`hnet_lint.repo` and its own modules.
+What it may import: :mod:`hnet_lint.diagnostics`, :mod:`hnet_lint.repo`,
+:mod:`hnet_lint.schedules` and its own modules (``trainers/`` models the trainers that read
+flat files).
 Never :mod:`hnet_lint.check`, ``dryrun``, ``analyze``, ``report`` or ``commands``: anything
 that reads a config (the linter, the dry-run, ``model-info``, ``analyze --config``) can
 import this wing without pulling in the rest. Nothing here imports torch.

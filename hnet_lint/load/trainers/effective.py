@@ -55,6 +55,11 @@ class EffectiveSchedule:
     scheduler_step_of: Callable[[int], int] = field(repr=False)
     """Scheduler step in effect at optimizer step ``j`` (0-based)."""
     notes: tuple[str, ...] = ()
+    weight_decay: float | None = None
+    """The coefficient decaying groups get when the trainer uses the file's value (the
+    profile's ``fixed_weight_decay`` wins when set); ``None``: unknown."""
+    exempt: str = "*.bias, *.norm.*"
+    """The tensors the parameter grouping exempts from weight decay."""
 
     @property
     def peak_lr(self) -> float:
@@ -258,19 +263,40 @@ def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> Eff
         optimizer_steps=total, scheduler_total=total,
         accumulation=int(values.get("grad_accum_steps", 8)), name="wsd", warmup_end=warm,
         decay_start=stable_end, factor=factor, scheduler_step_of=lambda j: j,
+        weight_decay=_file_number(values, "weight_decay", profile.default("weight_decay")),
     )
 
 
+def _file_number(values: dict, key: str, default: Any) -> float | None:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+#: The native dialect's contract with the user's own trainer: the ``schedule`` section as
+#: :mod:`hnet_lint.schedules` defines it, counted in optimizer steps, no world-size scaling,
+#: weight decay as the file says. The schedule shown is the one the file asks for.
+NATIVE = TrainerProfile(
+    name="native", version="",
+    summary="your own trainer, following the config's `schedule` section in optimizer steps",
+    source="hnet_lint/schedules.py (the native config's own schedule semantics)",
+    keys={}, loop_unit="optimizer")
+
+
 def schedule_of(run: Any, world_size: int | None = None) -> EffectiveSchedule:
-    """The effective schedule of a normalized flat run (its profile, the values it wrote,
-    its model's stage count). Raises :class:`ScheduleUnavailable` with the reason."""
+    """The effective schedule of a normalized run: for a flat file, as its trainer profile
+    computes it (the values it wrote, its model's stage count); for a native config, its own
+    ``schedule`` section. Raises :class:`ScheduleUnavailable` with the reason."""
     from .canonical import split_numbers
 
+    if run.dialect == "native":
+        return _native(run)
     profile = getattr(run, "trainer", None)
     if run.dialect != "flat" or profile is None:
         raise ScheduleUnavailable(
-            "the effective schedule needs a trainer profile: a flat trainer file whose trainer "
-            "is known or named with --trainer (native configs use hnet-lint's own schedule)")
+            "the effective schedule needs a schedule: a native run config, or a flat trainer "
+            "file whose trainer is known or named with --trainer")
     values = dict(run.doc.data) if isinstance(run.doc.data, dict) else {}
     for key in ("lr_multipliers",):
         if key in values:
@@ -278,17 +304,47 @@ def schedule_of(run: Any, world_size: int | None = None) -> EffectiveSchedule:
     return effective_schedule(profile, values, run.num_stages, world_size)
 
 
+def _native(run: Any) -> EffectiveSchedule:
+    from ...schedules import schedule_from_config
+
+    opt, section, training = run.optimizer, run.schedule, run.training
+    lr = opt.lr if opt is not None else None
+    sched = schedule_from_config(lr, section)
+    if sched is None:
+        raise ScheduleUnavailable("the schedule needs optimizer.lr and schedule.total_steps")
+    stages = (run.num_stages + 1) if run.num_stages is not None else 1
+    mult = tuple(float(m) for m in (opt.lr_multiplier or [1.0] * stages)[:stages])
+    peak = sched.peak_lr
+    decay_start: int | None = sched.warmup_end() if sched.name in ("cosine", "linear") else None
+    if sched.name == "wsd":
+        from ...schedules import _wsd_phases
+
+        decay_start = int(math.ceil(_wsd_phases(sched)[0]))
+    return EffectiveSchedule(
+        profile=NATIVE, base_lr=peak, lr_scale=1.0, world_size=1, multipliers=mult,
+        optimizer_steps=sched.total_steps, scheduler_total=sched.total_steps,
+        accumulation=(training.grad_accum_steps if training and training.grad_accum_steps else 1),
+        name=sched.name, warmup_end=sched.warmup_end(), decay_start=decay_start,
+        factor=lambda k: sched.lr(k) / peak, scheduler_step_of=lambda j: j,
+        weight_decay=opt.weight_decay,
+        exempt=("*.bias, norm gains, A_log, dt_bias, D, pad_dimension"
+                if opt.grouping == "corrected" else "*.bias, *.norm.*"),
+    )
+
+
 def groups_of(eff: EffectiveSchedule) -> list[dict[str, Any]]:
     """The optimizer's parameter groups: per stage, the decaying tensors and the exempt ones
     (``*.bias``, ``*.norm.*``), with the multiplier and weight decay each really gets."""
     decay = eff.profile.fixed_weight_decay
+    if decay is None:
+        decay = eff.weight_decay
     out = []
     for stage, mult in enumerate(eff.multipliers):
         for exempt in (False, True):
             out.append({
                 "stage": stage, "lr_multiplier": mult,
                 "weight_decay": 0.0 if exempt else decay,
-                "tensors": "*.bias, *.norm.*" if exempt else "all others",
+                "tensors": eff.exempt if exempt else "all others",
             })
     return out
 
