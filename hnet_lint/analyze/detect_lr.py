@@ -51,7 +51,7 @@ def multipliers_not_applied(log: RunLog, ctx: DetectorContext) -> Iterator[Diagn
     H-Net trains outer stages at a higher LR (`lr * lr_multiplier[s]`). A trainer that
     builds one param group, or a custom scheduler that writes one scalar LR into every
     group, silently trains all stages at the base LR; the config then documents a run that
-    never happened (dryrun-signals §6.4).
+    never happened (docs/evidence.md §7).
 
     ## Example
     Config `lr_multiplier: [2.0, 1.5, 1.0]`; the log shows `lr_group_0 = lr_group_1 =

@@ -91,7 +91,7 @@ def _frozen() -> None:
     ## Why it matters
     Parameters stored in bf16 keep 8 significant bits: near 1.0 the spacing is 0.004-0.008, so
     an AdamW step of ~lr rounds away. In the motivating run's setup 98-100% of norm gains,
-    ``A_log`` and ``dt_bias`` elements never moved (dryrun-signals.md §5). Only elements that
+    ``A_log`` and ``dt_bias`` elements never moved (docs/evidence.md §2). Only elements that
     received a non-zero gradient are counted.
 
     ## Example
@@ -177,7 +177,7 @@ def _past_knee() -> None:
     models. Comparing the configured LR with a 0.5x control on the same seed and batches asks
     whether the LR sits past the knee of the LR-loss curve. WARN when the configured LR's tail
     loss is worse by more than ``margin_nats``, or rises while the control's falls; ERROR when
-    worse by more than ``fail_margin_nats``. Provisional thresholds (dryrun-signals.md §7.2).
+    worse by more than ``fail_margin_nats``. Provisional thresholds (docs/evidence.md §6).
 
     ## Example
     ```yaml

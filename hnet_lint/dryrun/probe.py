@@ -1,4 +1,4 @@
-"""Phase 3, peak-LR probe: is the configured peak LR past the knee? (dryrun-signals.md §3, §7)
+"""Phase 3, peak-LR probe: is the configured peak LR past the knee? (docs/evidence.md §5, §6)
 
 A 20-step prefix of a 2000-step warmup sees 1% of peak, so the probe uses its own schedule:
 linear warmup to the configured peak over W = max(40, 10% of the probe) steps (>= 2/(1-beta2)

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..diagnostics import Diagnostic
 from .dialect import DIALECTS, detect_dialect
 from .codes import make
 from ..repo import folders_up_to_repo_root
 from .runconfig import RunConfig, SourceMap
-from .schema import (
-    DataSection, FlatConfig, GenerationSection,
-    HNetModelConfig, NativeConfig, OptimizerSection, RoutingSection, ScheduleSection,
-    TrainingSection,
-)
-from .schema.base import normalize_dtype
 from .source import SourceDoc, load_file
 from .validation import field_names, unknown_key_diagnostic, validate_section
 
 __all__ = ["detect_dialect", "normalize", "DIALECTS"]
 
-_NATIVE_SECTIONS: dict[str, type] = {
-    "routing": RoutingSection, "optimizer": OptimizerSection, "schedule": ScheduleSection,
-    "training": TrainingSection, "data": DataSection, "generation": GenerationSection,
-}
+# Each dialect imports the schema classes it needs when its first file is read: a run over
+# native configs never creates the flat dialect's classes, a model JSON needs only the
+# model's (pydantic then builds each validator on its first use).
+_SECTION_NAMES = ("routing", "optimizer", "schedule", "training", "data", "generation")
+
+if TYPE_CHECKING:
+    from .schema.model import HNetModelConfig
+
+
+def _native_sections() -> dict[str, type]:
+    from .schema import native
+
+    return {"routing": native.RoutingSection, "optimizer": native.OptimizerSection,
+            "schedule": native.ScheduleSection, "training": native.TrainingSection,
+            "data": native.DataSection, "generation": native.GenerationSection}
 
 ModelLoader = Callable[[str], SourceDoc]
 
@@ -53,6 +58,8 @@ def _model(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Dia
     sources = SourceMap()
     sources.add((), doc, ())
     sources.add(("model",), doc, ())
+    from .schema.model import HNetModelConfig
+
     model, diags = validate_section(HNetModelConfig, doc.data, doc, ())
     return RunConfig("model", doc, sources, model=model), diags
 
@@ -62,12 +69,15 @@ def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Di
     sources = SourceMap()
     sources.add((), doc, ())
     diags: list[Diagnostic] = []
+    from .schema.model import HNetModelConfig
+    from .schema.native import NativeConfig
+
     valid_top = field_names(NativeConfig)
     for key in data:
         if key not in valid_top:
             diags.append(unknown_key_diagnostic(doc, (), key, valid_top))
     run = RunConfig("native", doc, sources)
-    for name, section_model in _NATIVE_SECTIONS.items():
+    for name, section_model in _native_sections().items():
         section_data = data.get(name, {})
         if section_data is None:
             section_data = {}
@@ -113,6 +123,8 @@ def _referenced_model(
         diags.append(make("HNL007", model_doc.span_of(()), "a model config must be a mapping"))
         return None, diags
     sources.add(("model",), model_doc, ())
+    from .schema.model import HNetModelConfig
+
     model, errs = validate_section(HNetModelConfig, model_doc.data, model_doc, ())
     return model, diags + errs
 
@@ -176,7 +188,7 @@ def _flat(doc: SourceDoc, load_model: ModelLoader, trainer: str | None = None,
                                             sources, load_model)
         diags.extend(errs)
     canonical, defaults, written_at = _flat_canonical(profile, data, run)
-    sections: dict[str, dict[str, Any]] = {s: {} for s in _NATIVE_SECTIONS}
+    sections: dict[str, dict[str, Any]] = {s: {} for s in _SECTION_NAMES}
     for path, value in canonical.items():
         sections[path[0]][path[1]] = value
         key = written_at.get(path)
@@ -188,8 +200,10 @@ def _flat(doc: SourceDoc, load_model: ModelLoader, trainer: str | None = None,
         sources.add(("optimizer", "betas", 0), doc, ("adam_beta1",))
         sources.add(("optimizer", "betas", 1), doc, ("adam_beta2",))
     if "param_dtype" in sections["training"]:
+        from .schema.base import normalize_dtype
+
         sections["training"]["param_dtype"] = normalize_dtype(sections["training"]["param_dtype"])
-    for name, section_model in _NATIVE_SECTIONS.items():
+    for name, section_model in _native_sections().items():
         # Type errors were reported against the file above; what is left to fail are values
         # the flat format allows and the canonical one does not: those fields are dropped.
         value, _ = validate_section(section_model, sections[name], doc, ())
@@ -235,6 +249,8 @@ def _validated_flat(doc: SourceDoc, unknown_keys: bool, report: bool = True,
     data = {k: v for k, v in doc.data.items() if k != "trainer" and k not in known_extra}
     if isinstance(data.get("downsampling_factors"), str):  # the launchers pass "6.0,4.0"
         data.pop("downsampling_factors")
+    from .schema.flat import FlatConfig
+
     known = set(field_names(FlatConfig))
     if not unknown_keys:
         data = {k: v for k, v in data.items() if k in known}
@@ -325,7 +341,8 @@ def _comma_list(text: str, doc: SourceDoc) -> tuple[list[float] | None, Diagnost
 
 def _search_dirs(doc: SourceDoc) -> list[str]:
     """The config's folder, each parent up to the repository root, then the working dir."""
-    dirs = folders_up_to_repo_root(os.path.dirname(os.path.abspath(doc.path)))
+    dirs = folders_up_to_repo_root(os.path.dirname(os.path.abspath(doc.path)),
+                                   outside_repo="stop")
     if os.getcwd() not in dirs:
         dirs.append(os.getcwd())
     return dirs

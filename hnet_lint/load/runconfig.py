@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Hashable
+from typing import TYPE_CHECKING, Any, Hashable
 
 from ..diagnostics import Span
 from .layout import Layout, LayoutError, parse_layout
-from .schema import (
-    DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
-    ScheduleSection, TrainingSection,
-)
 from .source import SourceDoc
+
+if TYPE_CHECKING:  # the pydantic classes are imported by the dialect that needs them
+    from .schema import (
+        DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
+        ScheduleSection, TrainingSection,
+    )
 
 __all__ = ["SourceMap", "RunConfig", "Located"]
 

@@ -11,7 +11,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import ConfigDict, Field
 
-from .base import NonNegInt, PosInt, Strict
+from .base import DType, NonNegInt, PosInt, Strict
 
 __all__ = ["FlatConfig"]
 
@@ -69,5 +69,7 @@ class FlatConfig(Strict):
     """Micro-steps per optimizer step."""
     max_seq_length: Optional[PosInt] = None
     """Sequence length in bytes."""
-    dtype: Optional[Literal["float32", "bfloat16", "float16", "fp32", "bf16", "fp16"]] = None
+    # the shared DType (one order): typing caches Optional[...] by value, so two Literals of
+    # the same names in different orders made the schemas depend on import order
+    dtype: Optional[DType] = None
     """dtype the model is built in, parameters included (no autocast)."""
