@@ -6,7 +6,10 @@ process per tool over 1 file and over all 200, plus the import floor
 file parsed and validated) and warm (its result cache filled by an earlier run, as in a
 pre-commit hook or an editor re-linting unchanged files). Prints a Markdown table (median of
 --repeat runs, tools interleaved so machine noise hits all alike) and, with --write, saves
-it under bench/results/.
+it under bench/results/. Every time is also given as a multiple of the import floor measured
+in the same rounds, the number to compare across machines and loads; the load average
+before and after is printed with the table. ``--compare PATH`` adds cold and warm rows for
+another checkout of hnet-lint (e.g. the main branch) run from the same interpreter.
 
     pip install yamllint check-jsonschema   # the peers; not project dependencies
     python bench/lint_speed.py --write
@@ -97,9 +100,10 @@ def schema_file(folder: str) -> str:
     return path
 
 
-def _once(cmd: list[str]) -> float:
+def _once(cmd: list[str] | tuple[list[str], dict]) -> float:
+    cmd, env = cmd if isinstance(cmd, tuple) else (cmd, None)
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
     return time.perf_counter() - start
 
 
@@ -114,11 +118,18 @@ def measure(tools: dict, files: list[str], repeat: int) -> list[tuple[str, float
     return [(name, statistics.median(one[name]), statistics.median(many[name])) for name in tools]
 
 
+def _load(value) -> str:
+    return "n/a" if value is None else f"{value[0]:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--write", action="store_true", help="save under bench/results/")
+    parser.add_argument("--compare", metavar="PATH",
+                        help="another hnet-lint checkout to time alongside (e.g. main)")
     args = parser.parse_args()
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(tmp, 200)
@@ -130,6 +141,15 @@ def main() -> None:
             "hnet-lint (warm cache)": lambda fs: [py, "-m", "hnet_lint", "--isolated",
                                                   "--cache-dir", cache_dir, *fs],
         }
+        if args.compare:
+            other = dict(os.environ, PYTHONPATH=os.path.abspath(args.compare))
+            other_cache = os.path.join(tmp, "cache-compare")
+            tools["compared checkout (cold)"] = lambda fs: (
+                [py, "-m", "hnet_lint", "--isolated", "--no-cache", *fs], other)
+            tools["compared checkout (warm cache)"] = lambda fs: (
+                [py, "-m", "hnet_lint", "--isolated", "--cache-dir", other_cache, *fs], other)
+            subprocess.run(tools["compared checkout (warm cache)"](files)[0], cwd=ROOT,
+                           capture_output=True, env=other)
         if shutil.which("yamllint"):
             tools["yamllint"] = lambda fs: ["yamllint", *fs]  # its default rule set
         if shutil.which("check-jsonschema"):
@@ -141,15 +161,19 @@ def main() -> None:
     lines = [
         f"# Static lint speed ({datetime.date.today()})", "",
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-        f"median of {args.repeat} runs, one process per tool invocation.", "",
-        "| tool | 1 file (s) | 200 files (s) | 1 file / floor | 200 files: hnet-lint cold / warm faster by |",
-        "|---|---:|---:|---:|---:|",
+        f"median of {args.repeat} runs, one process per tool invocation, tools interleaved; "
+        f"load average before/after: {_load(load_before)} / "
+        f"{_load(os.getloadavg() if hasattr(os, 'getloadavg') else None)}.", "",
+        "| tool | 1 file (s) | 200 files (s) | 1 file / floor | 200 files / floor "
+        "| 200 files: hnet-lint cold / warm faster by |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     cold, warm = by_name["hnet-lint (cold)"][2], by_name["hnet-lint (warm cache)"][2]
     for name, one, many in rows:
-        peer = "floor" not in name and not name.startswith("hnet-lint")
+        peer = "floor" not in name and not name.startswith(("hnet-lint", "compared"))
         speedup = f"{many / cold:.1f}x / {many / warm:.1f}x" if peer else ""
-        lines.append(f"| {name} | {one:.3f} | {many:.3f} | {one / floor:.2f} | {speedup} |")
+        lines.append(f"| {name} | {one:.3f} | {many:.3f} | {one / floor:.2f} "
+                     f"| {many / by_name[rows[0][0]][2]:.2f} | {speedup} |")
     lines += ["", "Targets: 1 file within 1.3x of the floor; 200 files under 0.5 s and at least "
                   "6x faster than both peers."]
     table = "\n".join(lines) + "\n"

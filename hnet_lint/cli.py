@@ -27,6 +27,8 @@ _LAZY = {
     "schema": "hnet_lint.commands.schema:schema",
     "model-info": "hnet_lint.commands.model_info:model_info",
     "analyze": "hnet_lint.commands.analyze:analyze",
+    "schedule": "hnet_lint.commands.schedule:schedule",
+    "trainers": "hnet_lint.commands.schedule:trainers",
 }
 
 
@@ -49,6 +51,24 @@ class _DefaultLintGroup(click.Group):
             raise
         return getattr(module, attr)
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] PATH...")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``hnet-lint --help`` shows the lint options too: linting is what the bare
+        command does, so its options belong on the first help page a newcomer reads."""
+        lint = self.get_command(ctx, "lint")
+        if lint is not None:
+            sub = click.Context(lint, info_name=ctx.info_name, parent=ctx)
+            rows = [row for param in lint.get_params(sub)
+                    if isinstance(param, click.Option) and param.name != "help"
+                    and (row := param.get_help_record(sub))]
+            with formatter.section("Lint options (hnet-lint [OPTIONS] PATH...)"):
+                formatter.write_dl(rows)
+        click.Command.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in _LAZY and args[0] not in ("--help", "-h", "--version"):
             args = ["lint", *args]
@@ -67,6 +87,10 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: usage errors exit 2 with one line, never a traceback."""
+    # pydantic looks for plugins in every installed distribution's entry points when it
+    # builds its first validator (~3 ms here, more in a large CI environment); the linter's
+    # own schemas use none. Only the command line opts out; the library leaves it alone.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         cli.main(args=argv, prog_name="hnet-lint", standalone_mode=True)
     except HnetLintError as exc:

@@ -48,6 +48,19 @@ def lint_text(tmp_path: Path):
     return run
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_in_a_temp_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Runs outside a repository keep their cache in the user's cache folder: point it
+    (for this process and the subprocesses it starts) at a temp folder."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``pytest --update-golden`` rewrites ``rules/*/expected.txt`` from the current output."""
     parser.addoption("--update-golden", action="store_true", default=False,

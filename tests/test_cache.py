@@ -16,6 +16,7 @@ RUN = "model: model.json\noptimizer: {lr: 2.0e-4, lr_multiplier: [2.0, 1.0]}\n"
 
 
 def _project(tmp_path, run_text=RUN, model=MODEL_1STAGE):
+    (tmp_path / ".git").mkdir(exist_ok=True)  # the repository root: where the cache lives
     (tmp_path / "model.json").write_text(json.dumps(model))
     (tmp_path / "run.yaml").write_text(run_text)
     return tmp_path

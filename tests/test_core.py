@@ -67,7 +67,13 @@ def test_flat_comma_multipliers_and_defaults(lint_text):
                         "model.json": json.dumps(MODEL_1STAGE)})
     found = {d.code: d for d in report.active}
     assert "HNL203" in found  # three multipliers for a 1-stage model
-    assert "HNL301" in found and "trainer default" in found["HNL301"].message
+    # hierarchical-hnet reads these with ['key']: without them the launch fails
+    missing = {d.path[-1] for d in report.active if d.code == "HNL008"}
+    assert {"num_training_steps", "gradient_accumulation_steps", "learning_rate"} <= missing
+    # a finding about a value the file did not write names the profile and the default
+    assert "hierarchical-hnet@d28b7c4 default 0.01; not set in the file" in \
+        found["HNL403"].message
+    assert "HNL301" not in found  # no other trainer's 2000-of-100000 warmup is invented
 
 
 def test_parse_error_exits_2_with_position(lint_text):

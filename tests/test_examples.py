@@ -23,8 +23,15 @@ def test_original_run_findings():
         "HNL204", "HNL206", "HNL207", "HNL301", "HNL401", "HNL403"]
 
 
-def test_flat_dialect_of_the_original_run_finds_the_same():
-    assert _codes(EX / "incident" / "original-flat.json") == _codes(EX / "incident" / "original.yaml")
+def test_flat_dialect_of_the_original_run_is_judged_by_its_trainer():
+    """The same values in hierarchical-hnet's hyperparams.json: the model and multiplier
+    findings agree; the rest is what that trainer does with the file (its cosine warms up
+    for 10% of the run and ignores warmup_steps and weight_decay, the schedule is cut by
+    accumulation 4, gradients are zeroed every 100 micro-batches)."""
+    flat = _codes(EX / "incident" / "original-flat.json")
+    assert flat == ["HNL204", "HNL206", "HNL207", "HNL309", "HNL311", "HNL311", "HNL312",
+                    "HNL401", "HNL403"]
+    assert "HNL301" not in flat  # the 2000-step warmup is not what this trainer runs
 
 
 def test_postmortem_fix_keeps_bf16_and_adds_a_byte_repetition_penalty():

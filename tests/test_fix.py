@@ -65,3 +65,77 @@ def test_fix_leaves_judgment_calls_alone(tmp_path):
     original = cfg.read_text()
     run = _cli(repo, "examples/incident/original.yaml", "--fix")
     assert "applied 0 fixes" in run.stderr and cfg.read_text() == original
+
+
+def _cached_cli(repo, *args):
+    """As a user runs it: the result cache on (it lives at the repository root)."""
+    env = subprocess_env()
+    env.pop("HNET_LINT_NO_CACHE", None)
+    return subprocess.run([sys.executable, "-m", "hnet_lint", *args], cwd=repo, env=env,
+                          capture_output=True, text=True)
+
+
+def test_fix_after_a_plain_lint_does_not_depend_on_the_cache(tmp_path):
+    """`hnet-lint flat.json && hnet-lint --fix flat.json`: the second run is served no
+    cached result without the parsed config."""
+    repo = make_repo(tmp_path)
+    flat = repo / "examples" / "incident" / "original-flat.json"
+    original = flat.read_text()
+    name = "examples/incident/original-flat.json"
+    first = _cached_cli(repo, name)
+    assert first.returncode == 1 and (repo / ".hnet-lint-cache").is_dir()
+    run = _cached_cli(repo, "--fix", name)
+    assert "applied 1 fix" in run.stderr, run.stderr
+    assert flat.read_text() == original.replace('"3.0,1.7,0.9"', "[3.0, 1.7, 0.9]")
+
+
+def test_fixable_findings_are_marked_and_counted(tmp_path):
+    repo = make_repo(tmp_path)
+    (repo / "examples" / "sci.yaml").write_text(SCI)
+    for fmt in ("text", "concise"):
+        run = _cli(repo, "examples/sci.yaml", "--format", fmt)
+        marked = [line for line in run.stdout.splitlines() if "[*]" in line]
+        assert len(marked) == 2 and all(" HNL002 [warning] [*] " in m for m in marked)
+        assert "2 fixable with --fix" in run.stdout.splitlines()[-1]
+    run = _cli(repo, "examples/incident/original.yaml")
+    assert "[*]" not in run.stdout and "fixable" not in run.stdout
+
+
+def test_diff_shows_the_fix_and_writes_nothing(tmp_path):
+    repo = make_repo(tmp_path)
+    cfg = repo / "examples" / "sci.yaml"
+    cfg.write_text(SCI)
+    run = _cli(repo, "examples/sci.yaml", "--diff")
+    assert run.returncode == 1, run.stderr
+    assert cfg.read_text() == SCI
+    assert run.stdout.startswith("--- a/examples/sci.yaml\n+++ b/examples/sci.yaml\n")
+    assert "-  lr: 2e-4        # peak, keep this comment\n" in run.stdout
+    assert "+  lr: 2.0e-4        # peak, keep this comment\n" in run.stdout
+    assert "+  eps: 1.0e-8\n" in run.stdout
+    assert "2 fixes would be applied" in run.stderr
+    flat = _cli(repo, "examples/incident/original-flat.json", "--diff")
+    assert flat.returncode == 1 and '+  "lr_multipliers": [3.0, 1.7, 0.9],' in flat.stdout
+
+
+def test_diff_without_fixes_exits_0(tmp_path):
+    repo = make_repo(tmp_path)
+    run = _cli(repo, "examples/recommended.yaml", "--diff")
+    assert run.returncode == 0 and run.stdout == ""
+def test_fix_keeps_the_string_for_a_trainer_that_splits_it(tmp_path):
+    """hierarchical-hnet before 8dbea2d splits the printed value on ',': a list would arrive
+    as '[3.0, 1.7, 0.9]' and float('[3.0') raises, so --fix must not write one (HNL208)."""
+    repo = make_repo(tmp_path)
+    flat = repo / "examples" / "incident" / "original-flat.json"
+    original = flat.read_text()
+    run = _cli(repo, str(flat.relative_to(repo)), "--fix", "--trainer",
+               "hierarchical-hnet@3f5944b", "--format", "concise")
+    assert "applied 0 fixes" in run.stderr and flat.read_text() == original
+
+
+def test_fix_needs_a_known_trainer(tmp_path):
+    repo = make_repo(tmp_path)
+    flat = repo / "examples" / "incident" / "original-flat.json"
+    original = flat.read_text()
+    run = _cli(repo, str(flat.relative_to(repo)), "--fix", "--trainer", "none",
+               "--format", "concise")
+    assert "applied 0 fixes" in run.stderr and flat.read_text() == original

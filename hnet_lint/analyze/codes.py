@@ -47,6 +47,12 @@ class Expectations:
     schedule: Schedule | None = None
     grad_clip: float | None = None
     target_ratio: tuple[float, ...] | None = None
+    stage_multipliers: tuple[float, ...] | None = None
+    """Per-stage multipliers when the log's groups are not in stage order (a trainer
+    profile's ``group_params`` groups by multiplier and decay): each logged group is matched
+    to the stage whose multiplier fits it."""
+    trainer: str | None = None
+    """The trainer profile whose step units and schedule the expectations use."""
 
     @property
     def total_steps(self) -> int | None:

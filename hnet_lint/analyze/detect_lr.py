@@ -51,7 +51,7 @@ def multipliers_not_applied(log: RunLog, ctx: DetectorContext) -> Iterator[Diagn
     H-Net trains outer stages at a higher LR (`lr * lr_multiplier[s]`). A trainer that
     builds one param group, or a custom scheduler that writes one scalar LR into every
     group, silently trains all stages at the base LR; the config then documents a run that
-    never happened (dryrun-signals §6.4).
+    never happened (docs/evidence.md §7).
 
     ## Example
     Config `lr_multiplier: [2.0, 1.5, 1.0]`; the log shows `lr_group_0 = lr_group_1 =
@@ -62,9 +62,16 @@ def multipliers_not_applied(log: RunLog, ctx: DetectorContext) -> Iterator[Diagn
     it (`LambdaLR` keeps ratios); log every group's LR.
     """
     mult = _multipliers(ctx)
-    if mult is None or _all_equal(list(mult), 1e-9):
+    if mult is None and ctx.expect.stage_multipliers:
+        # groups are not in stage order (a trainer profile): compare every logged group
+        mult = tuple(ctx.expect.stage_multipliers)
+        if len(mult) < 2 or _all_equal(list(mult), 1e-9):
+            return
+        groups, steps, rows = _aligned(log, max(log.indexed("lr_group_"), default=-1) + 1)
+    elif mult is None or _all_equal(list(mult), 1e-9):
         return
-    groups, steps, rows = _aligned(log, len(mult))
+    else:
+        groups, steps, rows = _aligned(log, len(mult))
     tol = ctx.options["tolerance"]
     if not steps or not all(_all_equal(rows[s][0], tol) for s in steps):
         return
@@ -140,10 +147,26 @@ def _series_to_check(log: RunLog, ctx: DetectorContext) -> list[tuple[Series, fl
     """(series, multiplier) pairs: each logged group, or the single base ``lr``."""
     mult = ctx.expect.multipliers or ()
     groups = log.indexed("lr_group_")
+    if groups and ctx.expect.stage_multipliers:
+        return [(s.finite(), _best_stage(s.finite(), ctx)) for s in groups.values()]
     if groups:
         return [(s.finite(), mult[g] if g < len(mult) else 1.0) for g, s in groups.items()]
     lr = log.get("lr")
     return [(lr.finite(), 1.0)] if lr else []
+
+
+def _best_stage(series: Series, ctx: DetectorContext) -> float:
+    """The stage multiplier that fits a logged group best (median log-ratio to the
+    schedule), for trainers whose groups are not in stage order."""
+    sched = ctx.expect.schedule
+    best, err = 1.0, math.inf
+    for m in ctx.expect.stage_multipliers or (1.0,):
+        logs = [abs(math.log(v / (sched.lr(st) * m))) for st, v in
+                zip(series.steps, series.values) if v > 0 and sched.lr(st) > 0.1 * sched.peak_lr]
+        score = median(logs) if logs else math.inf
+        if score < err:
+            best, err = m, score
+    return best
 
 
 @detector("HNL909", "lr-schedule-mismatch", Severity.WARNING, "exact",
@@ -195,7 +218,8 @@ def _shape_finding(ctx, series: Series, m: float, scale: float, bad: list[int]) 
                   f"{st:,}: logged {num(v)}, expected {num(sched.lr(st) * m * scale)}; "
                   f"{len(bad):,} of {len(series):,} logged values differ; the logged LR "
                   f"first reaches its peak at step {peak_at:,}, the config's warmup ends "
-                  f"at step {sched.warmup_end():,}",
+                  f"at step {sched.warmup_end():,}"
+                  + (f" (steps as {ctx.expect.trainer} logs them)" if ctx.expect.trainer else ""),
                   data={"first_step": st, "logged": v, "expected": sched.lr(st) * m * scale,
                         "mismatched": len(bad), "logged_peak_step": peak_at,
                         "warmup_steps": sched.warmup_steps,

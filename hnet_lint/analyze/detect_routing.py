@@ -72,7 +72,7 @@ def ratio_loss_off_target(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnos
 
     ## Why it matters
     L = 1 + (1 - N F)(1 - N G)/(N - 1) equals 1 whenever the boundary rate F is on target
-    1/N, so a logged value near 1.0 means "on target" (hnet-facts §1.3), not "high". The
+    1/N, so a logged value near 1.0 means "on target" (docs/evidence.md §8), not "high". The
     loss is quadratic near the target, so even 0.05 is a clear miss: with N = 3, F = G =
     0.5 (instead of 0.33) gives 1.125; a collapse to F = G = 0 gives 1 + 1/(N-1) = 1.5.
 

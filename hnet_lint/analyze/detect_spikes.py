@@ -1,7 +1,7 @@
 """Gradient-norm spikes, loss spikes and divergence.
 
-Spike rules are relative to the run's own history, as in production trainers (dryrun-signals
-§2): OLMo-core flags a value above mean + 6 sigma of the previous 128; Megatron flags 10x.
+Spike rules are relative to the run's own history, as in production trainers
+(docs/evidence.md §1): OLMo-core flags a value above mean + 6 sigma of the previous 128; Megatron flags 10x.
 Neither fires before its window fills, so a short log gets no spike findings at all.
 """
 
@@ -32,7 +32,7 @@ def grad_norm_spike(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
 
     ## Why it matters
     One large pre-clip gradient norm is not a diagnosis. Clipping bounds the update, and
-    maxima 25-45x the median hit runs that ended fine (dryrun-signals §5); the motivating
+    maxima 25-45x the median hit runs that ended fine (docs/evidence.md §1); the motivating
     run's "max 1,810, final 0.17" was read as an explosion from that one number. What
     matters is how often the norm was clipped and whether the loss came back.
 

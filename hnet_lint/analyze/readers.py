@@ -203,15 +203,31 @@ _PAIR_SEP = re.compile(rf"(?P<key>{_KEY})\s*[=:]\s*(?P<val>{_NUM})(?![\w.])", re
 _PAIR_WS = re.compile(rf"(?<![\w./\-])(?P<key>{_KEY})\s+(?P<val>{_NUM})(?![\w.])", re.I)
 
 
+#: hierarchical-hnet's train.log: ``Step N | Loss: x | k: v, ... | LR: group_0: 1.00e-04,
+#: group_1: ... | Time: s``; the ``group_i`` after ``LR:`` are parameter-group LRs.
+_LR_SECTION = re.compile(r"\|\s*LR:\s*(?P<body>[^|]*)")
+_GROUP_KEY = re.compile(r"group_(\d+)\Z")
+
+
 def _text_rows(lines: list[str]) -> Iterator[tuple[int, list[Field] | None]]:
     for no, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue  # blank lines and comments are not unreadable metrics
         fields: list[Field] = []
         taken: list[tuple[int, int]] = []
+        lr_section = _LR_SECTION.search(line)
+        seen: set[str] = set()
         for match in _PAIR_SEP.finditer(line):
-            fields.append(_text_field(match, no))
+            field = _text_field(match, no)
+            group = _GROUP_KEY.match(field[0])
+            if group and lr_section and lr_section.start("body") <= match.start() \
+                    < lr_section.end("body"):
+                field = (f"lr_group_{group.group(1)}", field[1], field[2])
             taken.append(match.span())
+            if field[0].lower() in seen:
+                continue  # "Loss: x | loss: x" on one line is one value
+            seen.add(field[0].lower())
+            fields.append(field)
         for match in _PAIR_WS.finditer(line):
             # bare "key value" only for names we know, so "at 12:00 3" is not a metric
             overlaps = any(a < match.end() and match.start() < b for a, b in taken)

@@ -42,8 +42,27 @@ class Analysis:
 
 
 def expectations_from(run: Any, config: str) -> Expectations:
-    """What a normalized :class:`~hnet_lint.load.runconfig.RunConfig` says the log should show."""
+    """What a normalized :class:`~hnet_lint.load.runconfig.RunConfig` says the log should show.
+
+    For a flat file whose trainer profile has its own log format, the schedule is the
+    effective one in that log's step units (hierarchical-hnet: micro-batches)."""
     opt, train, routing = run.optimizer, run.training, run.routing
+    profile = getattr(run, "trainer", None)
+    if profile is not None and profile.log_format and run.dialect == "flat":
+        from ..load.trainers.effective import LoggedSchedule, ScheduleUnavailable, schedule_of
+
+        try:
+            eff = schedule_of(run)
+        except ScheduleUnavailable:
+            eff = None
+        if eff is not None:
+            return Expectations(
+                config=config, lr=eff.peak_lr, multipliers=None,
+                schedule=LoggedSchedule(eff),  # type: ignore[arg-type]
+                grad_clip=train.grad_clip if train else None,
+                target_ratio=tuple(routing.target_ratio)
+                if routing and routing.target_ratio else None,
+                stage_multipliers=eff.multipliers, trainer=profile.label)
     lr = opt.lr if opt else None
     return Expectations(
         config=config, lr=lr,

@@ -1,7 +1,9 @@
 """A content-addressed cache of lint results, so unchanged files are not parsed again.
 
-Like ruff's ``.ruff_cache``: the command line keeps one entry per linted file in
-``.hnet-lint-cache/`` (``--no-cache`` or ``HNET_LINT_NO_CACHE=1`` turn it off). An entry is
+Like ruff's ``.ruff_cache``: the command line keeps one entry per linted file in one
+``.hnet-lint-cache/`` at the repository root, wherever the command runs from (outside a
+repository: the user's cache folder; see :func:`default_cache_dir`). ``--no-cache`` or
+``HNET_LINT_NO_CACHE=1`` turn it off. An entry is
 found by a hash of the file's bytes, its path, the effective settings and the linter's own
 code, and it lists the files the result also depended on (a referenced model JSON) with
 their hashes, so editing either file invalidates it. Results that depend on what is *not*
@@ -18,7 +20,7 @@ from typing import Any, Iterable
 
 from ..diagnostics import Diagnostic, Severity, Span
 
-__all__ = ["ResultCache", "code_fingerprint"]
+__all__ = ["ResultCache", "code_fingerprint", "default_cache_dir"]
 
 _FORMAT = 1
 
@@ -35,6 +37,26 @@ def code_fingerprint() -> str:
             if name.endswith(".py"):
                 latest = max(latest, os.stat(os.path.join(folder, name)).st_mtime_ns)
     return f"{__version__}:{latest}"
+
+
+def default_cache_dir(start: str | None = None) -> str:
+    """Where the cache lives: ``$HNET_LINT_CACHE_DIR``; else ``.hnet-lint-cache`` at the
+    root of the repository that holds ``start`` (the working directory), so one cache serves
+    every folder a command runs from; else, outside a repository, ``hnet-lint`` in the
+    user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``; ``%LOCALAPPDATA%`` on
+    Windows), never a new folder wherever the command happened to run."""
+    from ..repo import find_repo_root
+
+    env = os.environ.get("HNET_LINT_CACHE_DIR")
+    if env:
+        return env
+    root = find_repo_root(start or os.getcwd())
+    if root is not None:
+        return os.path.join(root, ".hnet-lint-cache")
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return os.path.join(os.environ["LOCALAPPDATA"], "hnet-lint", "Cache")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hnet-lint")
 
 
 def _digest(blob: bytes) -> str:

@@ -93,11 +93,22 @@ class RuleContext:
         (or of its key when ``key`` is set; of the nearest written ancestor for defaults)."""
         where = self.run.sources.locate(path, key=key)
         if not where.written and self.run.is_default(path):
-            message += " (trainer default; not set in the file)"
+            message += self._default_note(path)
         return Diagnostic(
             span=where.span, code=self.meta.code, severity=severity or self.severity,
             message=message, name=self.meta.name, path=tuple(where.path), data=data,
         )
+
+
+    def _default_note(self, path: tuple[Hashable, ...]) -> str:
+        """Names the profile and the default value a finding about an unwritten value used."""
+        profile = getattr(self.run, "trainer", None)
+        if profile is None:
+            return " (trainer default; not set in the file)"
+        value = next((self.run.defaults[path[:cut]] for cut in range(len(path), 0, -1)
+                      if path[:cut] in self.run.defaults), None)
+        shown = f" {value}" if isinstance(value, (int, float, str)) else ""
+        return f" ({profile.label} default{shown}; not set in the file)"
 
 
 def run_rules(

@@ -4,7 +4,9 @@ Only mechanical fixes whose result means what the author evidently meant:
 
 * HNL002: a YAML 1.1 string-float such as ``2e-4`` becomes ``2.0e-4``;
 * a flat trainer's comma-string multiplier list ``"3.0,1.7,0.9"`` becomes the list
-  ``[3.0, 1.7, 0.9]`` (the trainer accepts both; the list is what every tool can read).
+  ``[3.0, 1.7, 0.9]``, only when the file's trainer profile accepts both forms (the list is
+  what every tool can read); never for a trainer version that splits the string, nor for a
+  file whose trainer is unknown.
 
 Nothing else is touched: comments, quoting and layout stay as written. Each edit first
 checks that the text at the span is what the finding describes, so a stale span never
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 
 from ..diagnostics import Span
 
-__all__ = ["Edit", "plan_fixes", "apply_fixes", "with_dot"]
+__all__ = ["Edit", "plan_fixes", "apply_fixes", "fixed_texts", "diff_fixes", "fixable",
+           "with_dot"]
 
 _SCI = re.compile(r"([-+]?)(\d[\d_]*)?(\.\d*)?[eE]([-+]?\d+)\Z")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
@@ -60,6 +63,21 @@ def _comma_list(raw: str, fmt: str) -> str | None:
     return "[" + ", ".join(parts) + "]"
 
 
+def fixable(diags) -> set:
+    """The findings ``--fix`` would fix (marked ``[*]``): an HNL002 float whose text at the
+    span is still what it reports. Decided from the finding and the file alone, so a cached
+    result is marked the same as a fresh one."""
+    out = set()
+    texts: dict[str, str | None] = {}
+    for diag in diags:
+        if diag.code != "HNL002" or diag.suppressed:
+            continue
+        old = _text_at(diag.span, texts)
+        if old is not None and with_dot(old):
+            out.add(diag)
+    return out
+
+
 def plan_fixes(report) -> dict[str, list[Edit]]:
     """The edits for every fixable finding in ``report``, by file."""
     plans: dict[str, list[Edit]] = {}
@@ -74,6 +92,8 @@ def plan_fixes(report) -> dict[str, list[Edit]]:
         doc = run.doc
         if run.dialect != "flat" or not isinstance((doc.data or {}).get("lr_multipliers"), str):
             continue
+        if not _trainer_accepts(run, "lr_multipliers", "list"):
+            continue  # the rewrite would break this trainer (HNL208)
         span = doc.span_of(("lr_multipliers",))
         old = _text_at(span)
         new = _comma_list(old, doc.fmt) if old is not None else None
@@ -82,12 +102,21 @@ def plan_fixes(report) -> dict[str, list[Edit]]:
     return plans
 
 
-def apply_fixes(report) -> int:
-    """Apply :func:`plan_fixes` to the files; returns the number of edits made."""
-    done = 0
+def _trainer_accepts(run, key: str, form: str) -> bool:
+    """Whether the trainer profile selected for ``run`` reads ``key`` written as ``form``."""
+    profile = getattr(run, "trainer", None)
+    return profile is not None and profile.accepts(key, form)
+
+
+def fixed_texts(report) -> dict[str, tuple[str, str, int]]:
+    """``file -> (text now, text after the fixes, number of edits)`` for each file that a
+    fix would change. ``report`` must come from a lint without the result cache (the flat
+    dialect's fixes need the parsed config)."""
+    out = {}
     for file, edits in plan_fixes(report).items():
         text, bom = _read(file)
         lines = text.splitlines(keepends=True)
+        done = 0
         # Last edit first, so earlier offsets stay valid.
         for edit in sorted(edits, key=lambda e: (e.span.line, e.span.column), reverse=True):
             start, end = _offsets(lines, edit.span)
@@ -97,9 +126,35 @@ def apply_fixes(report) -> int:
             joined = joined[:start] + edit.new + joined[end:]
             lines = joined.splitlines(keepends=True)
             done += 1
+        if done:
+            out[file] = (bom + text, bom + "".join(lines), done)
+    return out
+
+
+def apply_fixes(report) -> int:
+    """Apply :func:`plan_fixes` to the files; returns the number of edits made."""
+    done = 0
+    for file, (_, new, count) in fixed_texts(report).items():
         with open(file, "w", encoding="utf-8", newline="") as fh:
-            fh.write(bom + "".join(lines))
+            fh.write(new)
+        done += count
     return done
+
+
+def diff_fixes(report) -> tuple[str, int]:
+    """A unified diff of what ``--fix`` would change (nothing is written), and the number
+    of edits, for ``--diff``."""
+    import difflib
+
+    chunks, total = [], 0
+    for file, (old, new, count) in sorted(fixed_texts(report).items()):
+        total += count
+        chunks.extend(difflib.unified_diff(old.splitlines(keepends=True),
+                                           new.splitlines(keepends=True),
+                                           fromfile=f"a/{file}", tofile=f"b/{file}"))
+    text = "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n"
+                   for c in chunks)
+    return text, total
 
 
 def _read(file: str) -> tuple[str, str]:
@@ -117,11 +172,17 @@ def _offsets(lines: list[str], span: Span) -> tuple[int, int]:
     return at(span.line, span.column), at(span.end_line, span.end_column)
 
 
-def _text_at(span: Span) -> str | None:
-    """The source text a span covers, or ``None`` if the file cannot be read."""
-    try:
-        text, _ = _read(span.file)
-    except (OSError, UnicodeDecodeError):
+def _text_at(span: Span, texts: dict[str, str | None] | None = None) -> str | None:
+    """The source text a span covers, or ``None`` if the file cannot be read. ``texts``
+    keeps files already read."""
+    texts = {} if texts is None else texts
+    if span.file not in texts:
+        try:
+            texts[span.file] = _read(span.file)[0]
+        except (OSError, UnicodeDecodeError):
+            texts[span.file] = None
+    text = texts[span.file]
+    if text is None:
         return None
     lines = text.splitlines(keepends=True)
     if not 1 <= span.line <= span.end_line <= len(lines):

@@ -1,8 +1,11 @@
 """Linter settings: rule selection, severities, thresholds and the fail level.
 
-Read from ``[tool.hnet-lint]`` in the nearest ``pyproject.toml`` or from ``.hnet-lint.toml``
-(searched from the working directory upwards to the repository root; ``--config`` names a
-file), then overridden by the command line. Unknown keys are an error, as in ruff.
+Read from ``[tool.hnet-lint]`` in a ``pyproject.toml`` or from a ``.hnet-lint.toml``, then
+overridden by the command line. As in ruff's hierarchical configuration, each file gets the
+settings file nearest to *it* (its folder, then each parent up to the repository root), not
+the one nearest to the working directory (:class:`SettingsFinder`); ``--config`` names one
+file for all, ``--isolated`` uses none. Unknown keys, and selectors that name no code, prefix
+or rule, are an error (:func:`check_known`).
 """
 
 from __future__ import annotations
@@ -10,16 +13,16 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..diagnostics import HnetLintError, Severity
 from ..repo import folders_up_to_repo_root
 from ..load.suggest import suggest
 
-__all__ = ["Settings", "load_settings", "find_settings_file"]
+__all__ = ["Settings", "SettingsFinder", "load_settings", "find_settings_file", "check_known"]
 
 _KEYS = ("select", "ignore", "extend-select", "severity", "options", "fail-on",
-         "per-file-ignores", "exclude", "max-file-bytes")
+         "per-file-ignores", "exclude", "max-file-bytes", "trainer")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,11 @@ class Settings:
     exclude: tuple[str, ...] = ()
     source: str | None = None
     """The settings file these came from, for messages."""
+    trainer: str | None = None
+    """Trainer profile for flat files (``NAME[@VERSION]``, see ``hnet-lint trainers``); a
+    ``trainer`` key in a file wins over it."""
+    trainer_option: str | None = None
+    """``--trainer`` from the command line: wins over the file's ``trainer`` key."""
 
     def _matches(self, selector: str, code: str, name: str) -> bool:
         sel = selector.strip()
@@ -50,7 +58,7 @@ class Settings:
             return False
         if file is not None:
             for pattern, codes in self.per_file_ignores.items():
-                if _path_matches(file, pattern) and any(
+                if _path_matches(file, pattern, self.base) and any(
                         self._matches(s, code, name) for s in codes):
                     return False
         return True
@@ -69,15 +77,83 @@ class Settings:
         return merged
 
     def excluded(self, path: str) -> bool:
-        return any(_path_matches(path, pattern) for pattern in self.exclude)
+        return any(_path_matches(path, pattern, self.base) for pattern in self.exclude)
+
+    @property
+    def base(self) -> str | None:
+        """The folder that ``exclude`` and ``per-file-ignores`` patterns are relative to:
+        the settings file's own folder (as in ruff)."""
+        return os.path.dirname(os.path.abspath(self.source)) if self.source else None
 
     def merged(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
+    @property
+    def is_default_selection(self) -> bool:
+        """Nothing to check against the code table: all rules, no overrides."""
+        return (self.select == ("ALL",) and not self.ignore and not self.extend_select
+                and not self.severity and not self.options and not self.per_file_ignores)
 
-def _path_matches(path: str, pattern: str) -> bool:
-    norm = path.replace(os.sep, "/")
-    return fnmatch.fnmatch(norm, pattern) or fnmatch.fnmatch(os.path.basename(norm), pattern)
+
+def check_known(settings: Settings, known: Mapping[str, Any], where: str) -> None:
+    """Raise :class:`HnetLintError` (exit 2) for any selector, severity key or option that
+    names no code, prefix or rule: a typo must not switch rules off silently, as in ruff.
+
+    ``known`` maps each code to an object with ``name`` and ``options`` (the catalogue of
+    every code, dry-run and analyzer ones included); ``where`` says where the settings came
+    from (a file, or "the command line").
+    """
+    if settings.is_default_selection:
+        return
+    names = {meta.name: code for code, meta in known.items()}
+    choices = list(known) + list(names)
+    problems = []
+
+    def selector_ok(sel: str) -> bool:
+        sel = sel.strip()
+        return (sel == "ALL" or sel in names
+                or (bool(sel) and any(code.startswith(sel.upper()) for code in known)))
+
+    def hint(word: str) -> str:
+        return suggest(word.strip(), choices) or suggest(word.strip().upper(), list(known))
+
+    dash = "--" if where == "command line" else ""
+    lists = [(f"{dash}select", settings.select), (f"{dash}ignore", settings.ignore),
+             (f"{dash}extend-select", settings.extend_select)]
+    lists += [(f"per-file-ignores[{pattern!r}]", codes)
+              for pattern, codes in settings.per_file_ignores.items()]
+    for label, selectors in lists:
+        for sel in selectors:
+            if not isinstance(sel, str) or not selector_ok(sel):
+                problems.append(f"unknown rule selector {sel!r} in {label}{hint(str(sel))}")
+    for key in settings.severity:
+        if key not in known and key not in names:
+            problems.append(f"unknown rule {key!r} in {dash}severity{hint(key)}")
+    for key, opts in settings.options.items():
+        code = key if key in known else names.get(key)
+        if code is None:
+            problems.append(f"unknown rule {key!r} in {dash or ''}{'option' if dash else 'options'}"
+                            f"{hint(key)}")
+            continue
+        valid = dict(getattr(known[code], "options", None) or {})
+        for opt in opts:
+            if opt not in valid:
+                extra = suggest(opt, valid) or f"; valid: {', '.join(valid) or 'none'}"
+                problems.append(f"rule {code} has no option {opt!r}{extra}")
+    if problems:
+        raise HnetLintError(f"{where}: " + "; ".join(problems) if len(problems) == 1 else
+                            f"{where}:\n  " + "\n  ".join(problems))
+
+
+def _path_matches(path: str, pattern: str, base: str | None = None) -> bool:
+    """``pattern`` against the path as given, relative to ``base`` (the settings file's
+    folder), or the file name."""
+    candidates = {path.replace(os.sep, "/"), os.path.basename(path)}
+    if base is not None:
+        rel = os.path.relpath(os.path.abspath(path), base)
+        if not rel.startswith(os.pardir):
+            candidates.add(rel.replace(os.sep, "/"))
+    return any(fnmatch.fnmatch(c, pattern) for c in candidates)
 
 
 def find_settings_file(start: str) -> str | None:
@@ -133,6 +209,89 @@ def _from_table(data: dict[str, Any], path: str) -> Settings:
             per_file_ignores={k: tuple(v) for k, v in data.get("per-file-ignores", {}).items()},
             exclude=tuple(data.get("exclude", ())),
             source=path,
+            trainer=_trainer(data.get("trainer"), path),
         )
     except (TypeError, AttributeError, ValueError) as exc:
         raise HnetLintError(f"{path}: invalid settings: {exc}") from None
+
+
+def _trainer(spec: Any, path: str) -> str | None:
+    """A ``trainer`` setting, checked against the known profiles."""
+    if spec is None:
+        return None
+    from ..load.trainers import resolve
+
+    if not isinstance(spec, str):
+        raise HnetLintError(f"{path}: trainer must be a string such as 'hierarchical-hnet'")
+    resolve(spec)  # raises with the list of known names
+    return spec
+
+
+def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
+    """``base`` with the command line on top: ``select``, ``ignore``, ``extend_select``,
+    ``fail_on`` and ``trainer_option`` (``--trainer``) replace, ``severity`` and ``options``
+    are merged rule by rule."""
+    if not overrides:
+        return base
+    severity = dict(base.severity)
+    severity.update(overrides.get("severity") or {})
+    options = {k: dict(v) for k, v in base.options.items()}
+    for code, opts in (overrides.get("options") or {}).items():
+        options.setdefault(code, {}).update(opts)
+    return base.merged(select=overrides.get("select"), ignore=overrides.get("ignore"),
+                       extend_select=overrides.get("extend_select"),
+                       fail_on=overrides.get("fail_on"), severity=severity, options=options,
+                       trainer_option=overrides.get("trainer_option"))
+
+
+class SettingsFinder:
+    """The settings of each linted file, found from the file's own location.
+
+    For a file, the nearest ``.hnet-lint.toml`` or ``pyproject.toml`` with a
+    ``[tool.hnet-lint]`` table in its folder or a parent, up to the repository root (the
+    folder with ``.git``), as ruff finds its configuration; the command-line ``overrides``
+    apply on top. ``config`` (``--config``) names one file for every path; ``isolated``
+    (``--isolated``) uses the defaults. Each settings file is read and checked once.
+
+    ``known`` returns the code table that selectors are checked against (see
+    :func:`check_known`); it is called only when some settings select or override rules.
+    """
+
+    def __init__(self, overrides: Mapping[str, Any] | None = None, config: str | None = None,
+                 isolated: bool = False,
+                 known: Callable[[], Mapping[str, Any]] | None = None):
+        if config and not os.path.isfile(config):
+            raise HnetLintError(f"settings file not found: {config}")
+        self.overrides = dict(overrides or {})
+        self.config = config
+        self.isolated = isolated
+        self._known = known
+        self._by_folder: dict[str, str | None] = {}
+        self._by_file: dict[str | None, Settings] = {}
+
+    def for_path(self, path: str) -> Settings:
+        """Settings for a file (or a folder: the settings that apply inside it)."""
+        full = os.path.abspath(path)
+        folder = full if os.path.isdir(full) else os.path.dirname(full)
+        return self._settings(self._file_for(folder))
+
+    def _file_for(self, folder: str) -> str | None:
+        if self.isolated:
+            return None
+        if self.config:
+            return self.config
+        if folder not in self._by_folder:
+            self._by_folder[folder] = find_settings_file(folder)
+        return self._by_folder[folder]
+
+    def _settings(self, path: str | None) -> Settings:
+        if path not in self._by_file:
+            base = load_settings(path)
+            if self._known is not None and not base.is_default_selection:
+                check_known(base, self._known(), path or "settings")
+            merged = with_overrides(base, self.overrides)
+            cli = with_overrides(Settings(), self.overrides)
+            if self._known is not None and not cli.is_default_selection:
+                check_known(cli, self._known(), "command line")
+            self._by_file[path] = merged
+        return self._by_file[path]

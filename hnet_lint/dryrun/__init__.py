@@ -5,7 +5,7 @@ proxy (width-reduced configs, torch-free) -> data -> build (phase 1) -> monitor 
 as hooks) -> train (one optimizer step) -> smoke (phase 2) -> probe (phase 3) -> verdict
 (phase 4) -> runner -> cli_bridge; inspect (bring your own trainer).
 
-What a dry-run can and cannot predict is argued in ``shared/docs/dryrun-signals.md``: it decides
+What a dry-run can and cannot predict is argued in ``docs/evidence.md``: it decides
 wiring and numerics outright and tests whether the configured peak LR is past the knee on a
 proxy; it cannot rule out loss spikes that need particular data at particular weights.
 Only ``codes``, ``schedule`` and ``proxy`` may be imported without torch.

@@ -91,7 +91,7 @@ def _frozen() -> None:
     ## Why it matters
     Parameters stored in bf16 keep 8 significant bits: near 1.0 the spacing is 0.004-0.008, so
     an AdamW step of ~lr rounds away. In the motivating run's setup 98-100% of norm gains,
-    ``A_log`` and ``dt_bias`` elements never moved (dryrun-signals.md §5). Only elements that
+    ``A_log`` and ``dt_bias`` elements never moved (docs/evidence.md §2). Only elements that
     received a non-zero gradient are counted.
 
     ## Example
@@ -178,7 +178,7 @@ def _past_knee() -> None:
     models. Each probe pair trains the configured LR and a 0.5x control from the same init on
     the same batches; the pair is repeated over ``--probe-seeds`` seeds (default 3; init and
     data order), because one pair's gap is within seed noise near the edge (seed sd 0.075-0.15
-    nats on the tiny test model, probe-audit.md). WARN when the mean gap (1x minus 0.5x tail
+    nats on the tiny test model, docs/evidence.md §9). WARN when the mean gap (1x minus 0.5x tail
     loss) exceeds ``margin_nats`` and its lower bound ``mean - z*se`` is above 0; ERROR when
     that lower bound exceeds ``fail_margin_nats``. When the gap alone is inconclusive, a seed
     median of the max attention logit above HNL808's ``max_logit`` decides (supporting

@@ -3,7 +3,7 @@
 Each probe *pair* trains the configured peak LR (1x) and a 0.5x control from the same init on
 the same batches; its *gap* is the 1x run's mean loss over the tail of the hold minus the
 control's. One pair is a coin flip near the edge: on the tests' tiny model the seed-to-seed
-sd of the gap is 0.075-0.15 nats from base LR 1e-2 upward (probe-audit.md §1), and a CPU with
+sd of the gap is 0.075-0.15 nats from base LR 1e-2 upward (docs/evidence.md §9), and a CPU with
 other vector kernels moves it like another seed. So the probe runs several pairs with
 different seeds (init and data order) and decides from the mean gap and its standard error:
 

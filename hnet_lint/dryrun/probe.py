@@ -1,4 +1,4 @@
-"""Phase 3, peak-LR probe: is the configured peak LR past the knee? (dryrun-signals.md §3, §7)
+"""Phase 3, peak-LR probe: is the configured peak LR past the knee? (docs/evidence.md §5, §6)
 
 A 20-step prefix of a 2000-step warmup sees 1% of peak, so the probe uses its own schedule:
 linear warmup to the configured peak over W = max(40, 10% of the probe) steps (>= 2/(1-beta2)
@@ -6,7 +6,7 @@ so Adam's v has settled; shortened to half the probe when --steps is small, and 
 hold. Each *pair* runs the configured LR (1x) and a 0.5x control from the *same* init on the
 *same* batches, so their difference is the LR's alone; the pair is repeated over several seeds
 (init and data order), because one pair's gap is within seed noise near the edge
-(probe-audit.md). The plan (seeds x steps) follows from the options alone, never from the
+(docs/evidence.md §9). The plan (seeds x steps) follows from the options alone, never from the
 clock: the same config gets the same verdict on any machine up to floating-point noise.
 :mod:`.decide` turns the per-seed gaps into past / not past / inconclusive.
 

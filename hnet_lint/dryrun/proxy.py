@@ -1,6 +1,6 @@
 """Width-reduced proxy configs: same depth and layout, same stage-width ratios, fewer channels.
 
-Torch-free. What the proxy keeps (dryrun-signals.md §4): depth, layout, stage width *ratios*,
+Torch-free. What the proxy keeps (docs/evidence.md §4): depth, layout, stage width *ratios*,
 attention head dim where it fits, target ratios, multipliers, dtype policy, schedule shape, the
 parameter-group logic. What it changes: widths (and the MLP widths with them), and on CPU the
 micro-batch (announced). Mamba-2's head dim is fixed at 64, so every proxy width must keep

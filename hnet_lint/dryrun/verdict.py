@@ -1,6 +1,6 @@
 """Phase 4, verdict: the findings table, effective per-stage peak LRs, margin, and the scope line.
 
-A pass is bounded: it says what was run and what it cannot rule out (dryrun-signals.md §7.3).
+A pass is bounded: it says what was run and what it cannot rule out (docs/evidence.md §6).
 Grad-norm maxima are reported as context with the clipped fraction, never as "explosion".
 """
 
@@ -17,7 +17,7 @@ __all__ = ["format_verdict", "scope_statement", "write_report"]
 
 
 def scope_statement(info: dict, probe: Any = None) -> str:
-    """The bounded claim a pass makes (dryrun-signals.md §7.3): what ran, and what it does not say."""
+    """The bounded claim a pass makes (docs/evidence.md §6): what ran, and what it does not say."""
     where = (f"a proxy of widths {info.get('proxy_widths')} (configured {info.get('configured_widths')})"
              if info.get("scale") == "proxy" else "the full model")
     dec = getattr(probe, "decision", None)

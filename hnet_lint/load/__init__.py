@@ -11,10 +11,14 @@ Reading order, following the data: ``source`` (bounded, positioned loading; ``ya
 and ``jsonsource`` do the parsing, ``codes`` names what they report) -> ``dialect`` (which
 kind of file) -> ``schema`` + ``validation`` (pydantic, errors mapped to spans, ``suggest``
 for "did you mean") -> ``normalize`` (one ``RunConfig`` per file; ``layout`` parses
-``arch_layout``; ``official`` holds the official H-Net constants). ``schemagen`` writes the
+``arch_layout``; ``official`` holds the official H-Net constants; ``trainers`` models the
+trainer that reads a flat file: its defaults, ignored keys, step counting and effective
+schedule). ``schemagen`` writes the
 JSON Schemas of ``schema`` for editors.
 
-What it may import: :mod:`hnet_lint.diagnostics`, :mod:`hnet_lint.repo` and its own modules.
+What it may import: :mod:`hnet_lint.diagnostics`, :mod:`hnet_lint.repo`,
+:mod:`hnet_lint.schedules` and its own modules (``trainers/`` models the trainers that read
+flat files).
 Never :mod:`hnet_lint.check`, ``dryrun``, ``analyze``, ``report`` or ``commands``: anything
 that reads a config (the linter, the dry-run, ``model-info``, ``analyze --config``) can
 import this wing without pulling in the rest. Nothing here imports torch.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DIALECTS", "detect_dialect"]
+import re
+
+__all__ = ["DIALECTS", "detect_dialect", "shows_dialect_keys"]
 
 DIALECTS = ("native", "flat", "model")
 
@@ -24,3 +26,21 @@ def detect_dialect(data: Any) -> str | None:
     if _FLAT_HINTS & data.keys():
         return "flat"
     return None
+
+
+#: Keys only an H-Net config writes: the model dialect's, the flat trainer's, and ``model``
+#: at the top of a YAML file or quoted in JSON (the native dialect's required key).
+_MARKERS = ("arch_layout", "d_model", "ssm_cfg", "attn_cfg", *sorted(_FLAT_HINTS))
+_MARKER_RE = re.compile(
+    r"""(?m)(?:^[ \t]*(?:-[ \t]+)?|["'])(?:%s)["']?[ \t]*:|^model[ \t]*:|["']model["'][ \t]*:"""
+    % "|".join(_MARKERS))
+
+
+def shows_dialect_keys(text: str) -> bool:
+    """Whether raw text (which may not parse) writes a key of any H-Net dialect.
+
+    Decides whether a file found while walking a folder that fails to parse (a Helm
+    template, a multi-document stream, binary junk) is someone's broken H-Net config,
+    reported as HNL000, or some other file, skipped.
+    """
+    return _MARKER_RE.search(text) is not None

@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Hashable
+from typing import TYPE_CHECKING, Any, Hashable
 
 from ..diagnostics import Span
 from .layout import Layout, LayoutError, parse_layout
-from .schema import (
-    DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
-    ScheduleSection, TrainingSection,
-)
 from .source import SourceDoc
+
+if TYPE_CHECKING:  # the pydantic classes are imported by the dialect that needs them
+    from .schema import (
+        DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
+        ScheduleSection, TrainingSection,
+    )
 
 __all__ = ["SourceMap", "RunConfig", "Located"]
 
@@ -75,6 +77,11 @@ class RunConfig:
     generation: GenerationSection | None = None
     defaults: dict[Path, Any] = field(default_factory=dict)
     """Canonical paths whose value is the trainer's default, not written in the file."""
+    trainer: Any = None
+    """The :class:`~hnet_lint.load.trainers.TrainerProfile` that reads a flat file (``None``:
+    native configs, model files, and flat files that match no known trainer)."""
+    trainer_selection: Any = None
+    """How the profile was chosen (:class:`~hnet_lint.load.trainers.Selection`)."""
 
     @property
     def base_dir(self) -> str:

@@ -38,6 +38,8 @@ class RenderContext:
     """Text output: print each rule's "Why it matters" under its first finding."""
     sources: dict[str, list[str]] = field(default_factory=dict)
     """File -> lines, for code frames."""
+    fixable: set = field(default_factory=set)
+    """Findings that ``--fix`` would fix: marked ``[*]`` and counted in the summary."""
 
 
 def get_reporter(name: str) -> Callable:

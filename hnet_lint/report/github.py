@@ -88,7 +88,8 @@ def render(report, ctx) -> str:
         lines.append("::group::hnet-lint: all findings")
         lines.extend(headline(d) for d in _ordered(active))
         lines.append("::endgroup::")
-    lines.append(summary_line(active, len(report.files), *hidden_counts(report)))
+    lines.append(summary_line(active, len(report.files), *hidden_counts(report),
+                              skipped=len(report.skipped)))
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
         from .summary import append_summary

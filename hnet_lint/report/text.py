@@ -16,10 +16,14 @@ def _paint(text: str, code: str, on: bool) -> str:
     return f"{code}{text}{_RESET}" if on else text
 
 
-def headline(diag: Diagnostic, color: bool = False) -> str:
+def headline(diag: Diagnostic, color: bool = False, fixable: bool = False) -> str:
+    """``file:line:col: CODE [severity] message``; ``[*]`` after the severity marks a
+    finding that ``--fix`` fixes (ruff's marker; placed so the fixed prefix stays parseable)."""
     where = f"{diag.span.file}:{diag.span.line}:{diag.span.column}:"
     sev = _paint(f"[{diag.severity.label}]", _COLORS[diag.severity], color)
-    return f"{_paint(where, _BOLD, color)} {_paint(diag.code, _BOLD, color)} {sev} {diag.message}"
+    mark = " [*]" if fixable else ""
+    return (f"{_paint(where, _BOLD, color)} {_paint(diag.code, _BOLD, color)} {sev}{mark} "
+            f"{diag.message}")
 
 
 def code_frame(diag: Diagnostic, lines: list[str], color: bool = False) -> list[str]:
@@ -37,19 +41,28 @@ def code_frame(diag: Diagnostic, lines: list[str], color: bool = False) -> list[
     return [_paint(gutter, _DIM, color) + text, _paint(marker, _COLORS[diag.severity], color)]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def summary_line(diags: list[Diagnostic], files: int, suppressed: int = 0,
-                 baselined: int = 0) -> str:
+                 baselined: int = 0, skipped: int = 0, fixable: int = 0) -> str:
+    """The last line: what was found in how many files; files skipped as not H-Net configs
+    and findings that ``--fix`` fixes are counted, so nothing passes unnoticed."""
     hidden = ", ".join(t for t in (f"{suppressed} suppressed" if suppressed else "",
                                    f"{baselined} baselined" if baselined else "") if t)
+    skip = (f"; {_plural(skipped, 'file')} skipped, not H-Net configs (-v lists them)"
+            if skipped else "")
     if not diags:
         tail = f" ({hidden})" if hidden else ""
-        return f"All checks passed: {files} file{'s' if files != 1 else ''}{tail}."
+        return f"All checks passed: {_plural(files, 'file')}{tail}{skip}."
     counts = Counter(d.severity for d in diags)
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}"
              for s in sorted(counts, reverse=True)]
     tail = f", {hidden}" if hidden else ""
-    return f"Found {len(diags)} finding{'s' if len(diags) != 1 else ''} " \
-           f"({', '.join(parts)}{tail}) in {files} file{'s' if files != 1 else ''}."
+    fix = f"; {fixable} fixable with --fix (--diff shows how)" if fixable else ""
+    return f"Found {_plural(len(diags), 'finding')} " \
+           f"({', '.join(parts)}{tail}) in {_plural(files, 'file')}{fix}{skip}."
 
 
 def statistics_table(diags: list[Diagnostic]) -> list[str]:
@@ -85,7 +98,7 @@ def render(report, ctx) -> str:
     out: list[str] = []
     explained: set[str] = set()
     for diag in active:
-        out.append(headline(diag, ctx.color))
+        out.append(headline(diag, ctx.color, diag in ctx.fixable))
         if ctx.show_source:
             frame = code_frame(diag, ctx.sources.get(diag.span.file, []), ctx.color)
             out.extend(frame)
@@ -97,13 +110,20 @@ def render(report, ctx) -> str:
     if ctx.statistics and active:
         out.extend(statistics_table(active))
         out.append("")
-    suppressed, baselined = hidden_counts(report)
-    out.append(summary_line(active, len(report.files), suppressed, baselined))
+    out.append(_summary(report, ctx))
     return "\n".join(out) + "\n"
 
 
+def _summary(report, ctx) -> str:
+    suppressed, baselined = hidden_counts(report)
+    return summary_line(report.active, len(report.files), suppressed, baselined,
+                        len(getattr(report, "skipped", ())), len(ctx.fixable))
+
+
 def render_concise(report, ctx) -> str:
-    lines = [headline(d, ctx.color) for d in report.active]
+    """One line per finding, then the same summary line as ``text``."""
+    lines = [headline(d, ctx.color, d in ctx.fixable) for d in report.active]
     if ctx.statistics and report.active:
         lines.extend(statistics_table(report.active))
-    return "\n".join(lines) + ("\n" if lines else "")
+    lines.append(_summary(report, ctx))
+    return "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 """The LR-edge decision on constructed gaps and runs: the same answer on every CPU, by construction.
 
 End-to-end probes are noisy near the edge (seed sd of one pair's gap 0.075-0.15 nats on the
-tiny model, probe-audit.md), so the three-way rule, the standard error, the complete-pair rule
+tiny model, docs/evidence.md §9), so the three-way rule, the standard error, the complete-pair rule
 and the plan are tested here on numbers, and end to end only far from the edge (test_probe.py).
 """
 

@@ -1,4 +1,6 @@
-"""Heights, n_residuals, init stds and head counts against hnet-facts §2.4."""
+"""Heights, n_residuals, init stds and head counts of the official configs (goombalab/hnet
+@ 3673fe1), derived by hand from the official code: layer counts of each ``arch_layout``,
+``n_residuals`` as ``HNetForCausalLM.init_weights`` accumulates them, and the widths."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from hnet_lint.modelinfo import build_model_info
 from .helpers import load_reference
 
 # name: (heights per stage as (enc, dec) or main, n_res, out_proj std, attn head_dim,
-#        Mamba2 heads, params in millions) -- copied from the facts table
+#        Mamba2 heads, params in millions) -- derived by hand, independently of modelinfo
 FACTS = {
     "hnet_1stage_L": ([(4, 4), 44], [8, 52], [0.00707, 0.00277], [64, 96], [32, 48], 679),
     "hnet_1stage_XL": ([(4, 4), 48], [8, 56], [0.00707, 0.00267], [64, 128], [32, 64], 1271),

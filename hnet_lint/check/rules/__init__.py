@@ -4,9 +4,10 @@ visible change (and a test checks each has a unique code, docs and a case folder
 from __future__ import annotations
 
 from . import attention, chunking, decay, files, layout, mamba, multipliers, precision, sampling
-from . import schedule, widths
+from . import schedule, trainer, widths
 
 ALL_RULES = [
+    trainer.trainer_assumed,
     layout.invalid_layout_string,
     layout.invalid_layout_nesting,
     layout.stage_list_too_short,
@@ -35,6 +36,7 @@ ALL_RULES = [
     multipliers.increasing,
     multipliers.stage_peak_lr,
     multipliers.paper_value,
+    trainer.multiplier_form,
     schedule.warmup_too_short,
     schedule.warmup_exceeds_total,
     schedule.total_steps_nonpositive,
@@ -43,6 +45,10 @@ ALL_RULES = [
     schedule.no_clipping,
     schedule.clip_high,
     schedule.warmup_set_twice,
+    trainer.schedule_cut,
+    trainer.world_size_scaling,
+    trainer.key_has_no_effect,
+    trainer.gradients_not_zeroed,
     precision.low_precision_parameters,
     precision.attention_needs_half,
     decay.decay_on_ssm_and_norms,
@@ -52,6 +58,7 @@ ALL_RULES = [
     chunking.ratio_loss_missing,
     chunking.ratio_loss_range,
     chunking.innermost_too_short,
+    trainer.target_ratio_required,
     sampling.temperature_nonpositive,
     sampling.top_p_invalid,
     sampling.top_k_negative,

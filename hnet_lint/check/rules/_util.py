@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ...load.runconfig import RunConfig
-from ...load.schema import HNetModelConfig
+
+if TYPE_CHECKING:
+    from ...load.schema import HNetModelConfig
 
 __all__ = ["stage_value", "per_stage_lists", "stage_widths", "fmt_num"]
 

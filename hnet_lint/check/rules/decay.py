@@ -34,7 +34,10 @@ def decay_on_ssm_and_norms(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnos
     are named `norm1`, `norm2` and `rmsnorm`, so with `weight_decay > 0` all of them decay
     toward zero: the SSM's decay rates and step sizes drift and the gains shrink. Mamba
     marks `A_log`, `dt_bias` and `D` `_no_weight_decay`; `group_params` ignores the mark.
-    The flat trainer format groups parameters this way; in a native config say so with
+    hierarchical-hnet's trainer groups parameters this way and, in every version
+    (`scripts/train.py` `setup_optimizer`, d792a0e to 884a517), builds
+    `AdamW(param_groups, betas=...)` without `weight_decay`: the coefficient is AdamW's
+    default 0.01 whatever the file says, and the finding quotes it. In a native config say
     `optimizer.grouping: official`. The dry-run (HNL806) checks the optimizer you really
     build, and `hnet_lint.inspect` checks your own.
 
@@ -65,8 +68,20 @@ def decay_on_ssm_and_norms(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnos
         return
     kinds = sorted({name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1]
                     if name.endswith(".weight") else name.rsplit(".", 1)[-1] for name in wrong})
-    how = ("the flat trainer groups parameters with the official group_params"
-           if run.dialect == "flat" else "with the official group_params")
+    profile = getattr(run, "trainer", None)
+    fixed = getattr(profile, "fixed_weight_decay", None)
+    if profile is not None and fixed is not None:
+        # The trainer never passes weight_decay: AdamW's default is what really decays.
+        message = (f"{profile.label} builds AdamW without weight_decay, so every tensor but "
+                   f"*.bias and *.norm.* decays at AdamW's default {fmt_num(fixed)} whatever "
+                   f"the file says, including {len(wrong)} tensors that should not decay "
+                   f"({', '.join(kinds)})")
+        yield ctx.at(("optimizer", "weight_decay"), message,
+                     data={"tensors": len(wrong), "kinds": kinds, "coefficient": fixed,
+                           "profile": profile.label})
+        return
+    how = (f"{profile.label} groups parameters with the official group_params"
+           if profile is not None else "with the official group_params")
     yield ctx.at(("optimizer", "weight_decay"),
                  f"{how}, weight_decay {fmt_num(opt.weight_decay)} also decays {len(wrong)} "
                  f"tensors that should not decay ({', '.join(kinds)}); exempt them",

@@ -7,7 +7,6 @@ from typing import Iterator
 from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
 from ...load.runconfig import RunConfig
-from ...load.schema.base import normalize_dtype
 
 
 @rule("HNL401", "low-precision-parameters", Severity.WARNING, "dtype")
@@ -18,7 +17,7 @@ def low_precision_parameters(run: RunConfig, ctx: RuleContext) -> Iterator[Diagn
     bf16 keeps 8 significant bits, so near 1.0 its spacing is 0.004 to 0.008. An AdamW
     step moves a parameter by about `lr`, at most ~1e-3, which rounds away: in a 10-step
     check at LR 2.7e-4 to 9e-4, 100% of norm gains and `dt_bias` and 98-99% of `A_log`
-    elements never changed (dryrun-signals.md, section 5). Weight decay rounds away too.
+    elements never changed (docs/evidence.md §2). Weight decay rounds away too.
     Mamba's authors advise fp32 parameters ("try a framework storing parameters in fp32
     (such as AMP)"). This, not the LR multipliers, is the likelier culprit of the
     motivating run. `--dry-run` measures the frozen fraction per parameter group.
@@ -35,6 +34,8 @@ def low_precision_parameters(run: RunConfig, ctx: RuleContext) -> Iterator[Diagn
     """
     if run.training is None or run.dialect == "model":
         return
+    from ...load.schema.base import normalize_dtype  # pydantic is loaded once a run validated
+
     dtype = normalize_dtype(run.training.param_dtype)
     if dtype in ("bfloat16", "float16"):
         yield ctx.at(("training", "param_dtype"),
@@ -63,6 +64,8 @@ def attention_needs_half(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnosti
     if run.training is None or run.layout is None or run.dialect != "native":
         return
     has_attention = any(stage.has_attention for stage in run.layout.stages)
+    from ...load.schema.base import normalize_dtype  # pydantic is loaded once a run validated
+
     dtype = normalize_dtype(run.training.param_dtype)
     if has_attention and dtype == "float32" and run.training.autocast_dtype is None:
         yield ctx.at(("training", "autocast_dtype"),

@@ -198,6 +198,9 @@ def no_clipping(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     clip = training.grad_clip
     if clip is None and _written_but_invalid(run, ("training", "grad_clip")):
         return  # HNL007 already reports the value; it is not "not set"
+    if clip is None and run.dialect == "flat" and \
+            not run.sources.locate(("training", "grad_clip")).written:
+        return  # a flat file's trainer decides (required there: HNL008; unknown: no default)
     if clip is None or clip <= 0:
         written = run.sources.locate(("training", "grad_clip")).written
         shown = f"{fmt_num(clip)}" if clip is not None else "null" if written else "not set"

@@ -3,17 +3,34 @@
 Schemas say what is *well-formed* (types, allowed names, closed key sets); whether the values
 make sense together is the job of the rules. The JSON Schemas in ``schemas/`` are generated
 from these models (``hnet-lint schema``), so attribute docstrings here become editor hover docs.
+
+Each dialect's module is imported on first use (PEP 562 ``__getattr__``): a run that reads
+only native configs never creates the flat dialect's classes, and pydantic builds each
+model's validator on its first validation (``defer_build``).
 """
 
-from .flat import FlatConfig, FLAT_DEFAULTS, FLAT_IMPLIED, FLAT_OPERATIONAL_KEYS
-from .model import AttnConfig, HNetModelConfig, SSMConfig
-from .native import (
-    DataSection, GenerationSection, NativeConfig, OptimizerSection, RoutingSection,
-    ScheduleSection, TrainingSection,
-)
+import importlib
 
 __all__ = [
-    "AttnConfig", "DataSection", "FLAT_DEFAULTS", "FLAT_IMPLIED", "FLAT_OPERATIONAL_KEYS", "FlatConfig",
+    "AttnConfig", "DataSection", "FlatConfig",
     "GenerationSection", "HNetModelConfig", "NativeConfig", "OptimizerSection",
     "RoutingSection", "SSMConfig", "ScheduleSection", "TrainingSection",
 ]
+
+#: name -> the submodule that defines it
+_WHERE = {
+    "FlatConfig": "flat",
+    "AttnConfig": "model", "HNetModelConfig": "model", "SSMConfig": "model",
+    "DataSection": "native", "GenerationSection": "native", "NativeConfig": "native",
+    "OptimizerSection": "native", "RoutingSection": "native", "ScheduleSection": "native",
+    "TrainingSection": "native",
+}
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
