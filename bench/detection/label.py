@@ -81,6 +81,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--out", default="bench/detection/long_runs.jsonl")
     ap.add_argument("--configs", default="bench/detection/configs")
+    ap.add_argument("--reverse", action="store_true", help="cases in reverse order (a second worker)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     train, held = split_corpus()
@@ -90,7 +91,7 @@ def main() -> None:
             r = json.loads(line)
             done.add((r["case"], r["seed"]))
     for seed in args.seeds:  # every case at seed 0 first: a cut-short run still labels them all
-        for case in cases():
+        for case in (reversed(cases()) if args.reverse else cases()):
             if (case.name, seed) in done:
                 continue
             t0 = time.monotonic()

@@ -40,8 +40,11 @@ def load(path: str) -> list[dict]:
 
 def truth(long_runs: list[dict], margin: float) -> tuple[dict[str, dict], dict]:
     by_case: dict[str, list[dict]] = defaultdict(list)
-    for r in long_runs:
-        by_case[r["case"]].append(r)
+    seen = set()
+    for r in long_runs:  # two workers may both have run a (case, seed): keep the first
+        if (r["case"], r["seed"]) not in seen:
+            seen.add((r["case"], r["seed"]))
+            by_case[r["case"]].append(r)
     cases = {}
     for name, runs in by_case.items():
         finals = [r["eval_final"] for r in runs if r["diverged_at"] is None]
