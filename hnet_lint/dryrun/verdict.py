@@ -57,7 +57,8 @@ def format_verdict(res: Any) -> str:
         lines.append("effective peak LR per stage: " +
                      ", ".join(f"s{s}={lr:.3g}" for s, lr in enumerate(info["peak_lrs"])))
     if info.get("probe_plan"):
-        lines.append(f"probe plan: {info['probe_plan']}")
+        ran = res.probe is not None or "probe" not in info.get("phases", ["probe"])
+        lines.append(f"probe plan: {info['probe_plan']}" + ("" if ran else " (not run)"))
     dec = getattr(res.probe, "decision", None)
     if dec is not None:
         lines.append(dec.summary())
