@@ -75,7 +75,8 @@ def smoke_plot(res: Any, plt) -> dict | None:
         limit = res.info.get("max_frozen_fraction", 0.5)
         labels = [f"g{u['group']} s{','.join(map(str, u['stages']))}" for u in unchanged]
         fracs = [u["fraction"] for u in unchanged]
-        ax[3].bar(labels, fracs, color=["#c0392b" if f > limit else "#7f8c8d" for f in fracs])
+        bars = ax[3].bar(labels, fracs, color=["#c0392b" if f > limit else "#7f8c8d" for f in fracs])
+        ax[3].bar_label(bars, labels=[f"{f:.0%}" for f in fracs], fontsize=7)
         ax[3].axhline(limit, color="#d68910", ls="--", lw=0.8, label=f"limit {limit:.0%}")
         ax[3].set_ylim(0, 1)
         ax[3].set_title("never changed at peak LR")
@@ -173,7 +174,12 @@ def context(res: Any) -> dict[str, Any]:
                  "evidence": f.evidence, "where": f"{f.span.file}:{f.span.line}:{f.span.column} {f.key or ''}",
                  "message": f.message}
                 for f in sorted(res.findings, key=lambda d: (-int(d.severity), d.code)) if f.code != "HNL814"]
+    from .verdict import scope_statement
+
     summary = next((f.message for f in res.findings if f.code == "HNL814"), None)
+    head = f"PASS: {scope_statement(res.info, res.probe)}. "
+    if summary and summary.startswith(head):  # the banner already says it
+        summary = summary[len(head):]
     info = res.info
     dec = getattr(res.probe, "decision", None)
     params = {"decayed": info.get("decayed_param_names") or [],
