@@ -150,3 +150,33 @@ def test_dry_run_curves_are_read_by_analyze(tmp_path) -> None:
     assert lr0 == pytest.approx(peaks[0] * 0.5 * last.lr_factor)
     assert lr1 / lr0 == pytest.approx(peaks[1] / peaks[0])
     assert group.get("compression_0").values[-1] == pytest.approx(last.boundary_rates[0])
+
+
+def test_verdict_is_the_same_with_another_cpus_kernels(tmp_path) -> None:
+    """``ATEN_CPU_CAPABILITY=default`` (the kernels of a CPU without AVX2/AVX-512) moves every
+    gap like another seed; far from the edge the 3-seed outcome must not move."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    code = ("import sys, torch; torch.set_num_threads(1); sys.path.insert(0, 'tests')\n"
+            "from pathlib import Path\nfrom dryrun.conftest import dry, write_config\n"
+            "for lr in ('3.0e-3', '0.12'):\n"
+            "    d = Path(sys.argv[1]) / lr; d.mkdir()\n"
+            "    print(dry(write_config(d, lr=lr), probe_steps=None).probe.decision.outcome)\n")
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                         env=env, check=True)
+    assert out.stdout.split("\n")[:2] == ["not past the knee", "past the knee"], out.stderr
+
+
+def test_cli_probe_seeds_sets_the_number_of_pairs(tmp_path) -> None:
+    path = write_config(tmp_path)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, [str(path), "--dry-run", "--steps", "8", "--probe-seeds", "2",
+                                      "--smoke-steps", "2", "--report", str(out), "--select", "HNL8", "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    runs = json.loads(out.read_text())["results"][0]["probe"]["runs"]
+    assert [(r["seed"], r["multiple"]) for r in runs] == [(0, 1.0), (0, 0.5), (1, 1.0), (1, 0.5)]
+    assert "probe plan: 2 seeds x (1x, 0.5x) x 8 steps" in result.output
