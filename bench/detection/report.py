@@ -115,6 +115,20 @@ def lr_edge_table(cases: dict, dry: dict) -> tuple[list[tuple[str, dict]], dict]
     return rows, {"n": len(names), "positives": sum(gold), "inconclusive": inconclusive}
 
 
+def per_code_table(cases: dict, dry: dict) -> list[tuple[str, dict]]:
+    """Every dry-run code that fired, scored against the LR-edge label (cases whose probe ran),
+    and overall: any warning or error vs "too high, diverged or carrying an exact fault"."""
+    names = [n for n in cases if n in dry]
+    gold = [cases[n]["label"] in ("diverged", "too high") for n in names]
+    codes = sorted({c for n in names for c in dry[n].get("codes", {})} - {"HNL811", "HNL814"})
+    rows = [(f"{c} ({'any severity' if c == 'HNL816' else 'fired'})",
+             _scores([c in dry[n].get("codes", {}) for n in names], gold)) for c in codes]
+    overall_gold = [g or bool(dry[n].get("exact_expected")) for n, g in zip(names, gold)]
+    overall = [any(v in ("warning", "error") for v in dry[n].get("codes", {}).values()) for n in names]
+    rows.append(("overall: any warning or error vs too high / diverged / exact fault", _scores(overall, overall_gold)))
+    return rows
+
+
 def exact_table(dry_all: list[dict]) -> list[tuple[str, dict]]:
     rows = []
     for code in EXACT:
@@ -150,6 +164,13 @@ def render(cases: dict, noise: dict, dry_all: list[dict], margin: float) -> str:
                    f"{_f(s['recall'])} | {_f(s['false_alarm'])} |")
     out += ["", "The `LR > k x family best` rows need the long runs to know the best LR: they are an oracle "
             "baseline, not something a linter can compute.", "",
+            f"## Every dry-run finding against the LR-edge label ({len([n for n in cases if n in dry])} cases)", "",
+            "| finding | TP | FP | FN | TN | precision | recall | false-alarm rate |", "|---|---|---|---|---|---|---|---|"]
+    for name, s in per_code_table(cases, dry):
+        out.append(f"| {name} | {s['tp']} | {s['fp']} | {s['fn']} | {s['tn']} | {_f(s['precision'])} | "
+                   f"{_f(s['recall'])} | {_f(s['false_alarm'])} |")
+    out += ["", "HNL803, HNL806 and HNL812 are exact checks of faults unrelated to the LR edge: they are "
+            "scored on their own below; the overall row counts them as faults.", "",
             f"## Exact checks ({len(dry_all)} cases incl. inspect-only faults)", "",
             "| code | TP | FP | FN | TN | recall | false-alarm rate |", "|---|---|---|---|---|---|---|"]
     for name, s in exact_table(dry_all):
