@@ -27,13 +27,14 @@ from hnet_lint.dryrun.runner import run_dry_run_for
 from .cases import MODEL, cases
 
 
-def dryrun_case(path: Path) -> dict:
+def dryrun_case(path: Path, probe_seeds: int = 3) -> dict:
     report = lint_paths([str(path)])
     run = next(iter(report.runs.values()))
     static = sorted({d.code for d in report.diagnostics})
     grouping = run.optimizer.grouping or "corrected"
     t0 = time.monotonic()
-    res = run_dry_run_for(run, DryRunOptions(device="cpu", param_groups=grouping), file=str(path))
+    res = run_dry_run_for(run, DryRunOptions(device="cpu", param_groups=grouping, probe_seeds=probe_seeds),
+                          file=str(path))
     wall = time.monotonic() - t0
     dec = res.probe.decision if res.probe is not None else None
     return {
@@ -93,6 +94,8 @@ def main() -> None:
     ap.add_argument("--out", default="bench/detection/dryrun_results.jsonl")
     ap.add_argument("--configs", default="bench/detection/configs")
     ap.add_argument("--inspect-repeats", type=int, default=3)
+    ap.add_argument("--probe-seeds", type=int, default=3)
+    ap.add_argument("--cases", nargs="*", default=None, help="only these cases (no inspect cases)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     done = set()
@@ -105,10 +108,10 @@ def main() -> None:
         print(json.dumps(rec)[:300], file=sys.stderr, flush=True)
 
     for case in cases():
-        if case.name not in done:
+        if case.name not in done and (args.cases is None or case.name in args.cases):
             emit({"case": case.name, "family": case.family, "lr": case.lr, "exact_expected": case.exact,
-                  **dryrun_case(case.write(Path(args.configs)))})
-    for name, expected, fn in inspect_cases(args.inspect_repeats):
+                  **dryrun_case(case.write(Path(args.configs)), args.probe_seeds)})
+    for name, expected, fn in (inspect_cases(args.inspect_repeats) if args.cases is None else []):
         if name not in done:
             t0 = time.monotonic()
             emit({"case": name, "family": "inspect", "exact_expected": expected, "codes": {c: "" for c in fn()},
