@@ -23,6 +23,7 @@ from ..model.backends import apply_backends
 from ..model.training import group_params_corrected, group_params_official
 from ..modelinfo import build_model_info, default_target_ratios
 from .monitor import stage_of_name
+from .decide import DEFAULT_PROBE_SEEDS
 from .proxy import ProxyPlan, proxy_config
 from .schedule import lr_factor, schedule_dict
 
@@ -40,7 +41,7 @@ class DryRunOptions:
     proxy_width: int = 64
     smoke_steps: int = 10
     probe_steps: Optional[int] = None  # None: 100 (40 warmup + 60 at peak)
-    probe_seeds: int = 3  # 1x/0.5x pairs, one per seed (init and data order)
+    probe_seeds: int = DEFAULT_PROBE_SEEDS  # 1x/0.5x pairs, one per seed (init and data order)
     probe_multiples: tuple[float, ...] = (1.0, 0.5)  # add 2.0 for a margin run (first seed only)
     seed: Optional[int] = None
     time_budget: Optional[float] = None  # safety stop in seconds (CPU default 900); never shapes the plan

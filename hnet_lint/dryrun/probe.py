@@ -36,7 +36,7 @@ from ..model.mamba2 import Mamba2
 from .build import DryRunOptions, TrainSetup, TrainSpec, build_setup
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
-from .decide import INCONCLUSIVE, NOT_PAST, PAST, EdgeDecision, ProbePlan, decide_edge, pair_gap, tail_mean
+from .decide import INCONCLUSIVE, PAST, EdgeDecision, ProbePlan, decide_edge, pair_gap, tail_mean
 from .decide import probe_warmup  # noqa: F401 - re-exported
 from .monitor import stage_of_name
 from .train import StepStats, train_step
