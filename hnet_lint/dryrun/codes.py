@@ -235,7 +235,7 @@ def _stale_v() -> None:
     """
 
 
-@_code("HNL810", "boundary-rate-off-target", Severity.WARNING, "probe", "heuristic",
+@_code("HNL810", "boundary-rate-off-target", Severity.INFO, "probe", "heuristic",
        {"low": 0.5, "high": 2.0})
 def _boundary() -> None:
     """A router's boundary rate ends outside [0.5/N, 2/N] or drifts monotonically to 0 or 1.
@@ -243,7 +243,12 @@ def _boundary() -> None:
     ## Why it matters
     The ratio loss pulls the boundary rate toward 1/N. A rate near 0 means no chunks, near 1
     no compression: an H-Net-specific collapse that has nothing to do with LR. No published
-    threshold; the band is the design's target within 2x.
+    threshold; the band is the design's target within 2x. Info, not a warning: early routers
+    swing, and a 100-step probe can end inside a transient. On the official 1-stage tiny model
+    (proxy 128/160, target 6) every seed's rate fell to 0.04-0.07 by probe step 100 (band
+    starts at 0.083) and came back to 0.2-0.29 by step 200-800 of the same training; the
+    detection benchmark has no case where the rate truly stays off target, so the rule has no
+    measured true positive yet.
 
     ## Example
     ```yaml
