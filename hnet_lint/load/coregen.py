@@ -129,11 +129,11 @@ def generated_text() -> str:
         fields[name] = _fields(cls, classes)
     parts = [_HEADER]
     parts.append("#: model name -> its core schema\nSCHEMAS = "
-                 + pprint.pformat(schemas, width=100, sort_dicts=True) + "\n\n")
+                 + pprint.pformat(schemas, width=100, sort_dicts=False) + "\n\n")
     parts.append("#: model name -> the core config its validator is built with\nCONFIGS = "
-                 + pprint.pformat(configs, width=100, sort_dicts=True) + "\n\n")
+                 + pprint.pformat(configs, width=100, sort_dicts=False) + "\n\n")
     parts.append("#: model name -> ((key in the file, attribute, nested record or None), ...)\n"
-                 "FIELDS = " + pprint.pformat(fields, width=100, sort_dicts=True) + "\n")
+                 "FIELDS = " + pprint.pformat(fields, width=100, sort_dicts=False) + "\n")
     return "".join(parts)
 
 
