@@ -112,10 +112,10 @@ def compile_checkout(root: str) -> None:
     compileall.compile_dir(os.path.join(root, "hnet_lint"), quiet=1)
 
 
-def _once(cmd: list[str] | tuple[list[str], dict]) -> float:
-    cmd, env = cmd if isinstance(cmd, tuple) else (cmd, None)
+def _once(cmd: list[str] | tuple[list[str], dict, str]) -> float:
+    cmd, env, cwd = cmd if isinstance(cmd, tuple) else (cmd, None, ROOT)
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
     return time.perf_counter() - start
 
 
@@ -157,13 +157,17 @@ def main() -> None:
                                                   "--cache-dir", cache_dir, *fs],
         }
         if args.compare:
-            other = dict(os.environ, PYTHONPATH=os.path.abspath(args.compare))
+            # run from inside the other checkout: `python -m` puts the working directory
+            # first on sys.path, ahead of PYTHONPATH (the files are absolute paths)
+            there = os.path.abspath(args.compare)
+            other = dict(os.environ, PYTHONPATH=there)
             other_cache = os.path.join(tmp, "cache-compare")
             tools["compared checkout (cold)"] = lambda fs: (
-                [py, "-m", "hnet_lint", "--isolated", "--no-cache", *fs], other)
+                [py, "-m", "hnet_lint", "--isolated", "--no-cache", *fs], other, there)
             tools["compared checkout (warm cache)"] = lambda fs: (
-                [py, "-m", "hnet_lint", "--isolated", "--cache-dir", other_cache, *fs], other)
-            subprocess.run(tools["compared checkout (warm cache)"](files)[0], cwd=ROOT,
+                [py, "-m", "hnet_lint", "--isolated", "--cache-dir", other_cache, *fs], other,
+                there)
+            subprocess.run(tools["compared checkout (warm cache)"](files)[0], cwd=there,
                            capture_output=True, env=other)
         if shutil.which("yamllint"):
             tools["yamllint"] = lambda fs: ["yamllint", *fs]  # its default rule set
