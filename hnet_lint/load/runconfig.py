@@ -17,7 +17,9 @@ from ..diagnostics import Span
 from .layout import Layout, LayoutError, parse_layout
 from .source import SourceDoc
 
-if TYPE_CHECKING:  # the pydantic classes are imported by the dialect that needs them
+if TYPE_CHECKING:
+    # Sections are records (.records) named like these classes and with their fields; a lint
+    # never imports the pydantic classes themselves.
     from .schema import (
         DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
         ScheduleSection, TrainingSection,
