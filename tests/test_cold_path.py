@@ -25,13 +25,13 @@ print("LOADED", " ".join(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def _run(repo, *args) -> tuple[set[str], set[str]]:
-    """(modules imported, validators built) by one lint in a fresh process."""
+def _run(repo, *args) -> tuple[set[str], set[str], str]:
+    """(modules imported, validators built, output) of one lint in a fresh process."""
     proc = subprocess.run([sys.executable, "-c", PROBE, "--no-cache", "--isolated", *args],
                           cwd=repo, env=subprocess_env(), capture_output=True, text=True)
     assert "LOADED" in proc.stderr, proc.stderr
     built = proc.stderr.split("BUILT", 1)[1].split("LOADED", 1)[0].split()
-    return set(proc.stderr.split("LOADED", 1)[1].split()), set(built)
+    return set(proc.stderr.split("LOADED", 1)[1].split()), set(built), proc.stdout
 
 
 def _modules(repo, *args) -> set[str]:
@@ -50,7 +50,7 @@ PYDANTIC_MODELS = {"pydantic.main", "pydantic._internal._model_construction",
      {"FlatConfig"}),
 ])
 def test_a_lint_validates_without_pydantic_model_classes(tmp_path, target, needed, unneeded):
-    loaded, built = _run(make_repo(tmp_path), target)
+    loaded, built, _ = _run(make_repo(tmp_path), target)
     assert needed <= built and not unneeded & built, built
     assert not PYDANTIC_MODELS & loaded
     assert not {m for m in loaded if m.startswith("hnet_lint.load.schema")}
@@ -61,8 +61,9 @@ def test_a_flat_file_with_type_errors_is_validated_without_model_classes(tmp_pat
     (repo / "hyperparams.json").write_text(
         '{"learning_rate": "3e-4", "lr_multipliers": [3.0, 1.7], "num_training_steps": 10,'
         ' "bogus": 1}')
-    loaded, built = _run(repo, "hyperparams.json")
+    loaded, built, out = _run(repo, "hyperparams.json")
     assert "FlatConfig" in built
+    assert "HNL007" in out and "learning_rate" in out  # the string was reported
     assert not PYDANTIC_MODELS & loaded
 
 
