@@ -141,8 +141,8 @@ def _resolve(node: Any) -> Any:
 
                 return _resolve(SCHEMAS[value])
         return {key: _resolve(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve(item) for item in node]
+    if isinstance(node, (list, tuple)):
+        return type(node)(_resolve(item) for item in node)
     return node
 
 
