@@ -11,6 +11,10 @@ in the same rounds, the number to compare across machines and loads; the load av
 before and after is printed with the table. ``--compare PATH`` adds cold and warm rows for
 another checkout of hnet-lint (e.g. the main branch) run from the same interpreter.
 
+Both checkouts are byte-compiled first (``compileall``), as an installed package is (pip
+compiles on install): in an environment with ``PYTHONDONTWRITEBYTECODE=1`` (this project's
+dev VM) an uncompiled checkout would recompile hnet-lint's source in every timed process.
+
     pip install yamllint check-jsonschema   # the peers; not project dependencies
     python bench/lint_speed.py --write
 """
@@ -92,18 +96,26 @@ def schema_file(folder: str) -> str:
     if os.path.isfile(committed):
         return committed
     sys.path.insert(0, ROOT)
-    from hnet_lint.load.schema import NativeConfig
+    from hnet_lint.load.schemagen import build_schema
 
     path = os.path.join(folder, "hnet-run.schema.json")
     with open(path, "w") as fh:
-        json.dump(NativeConfig.model_json_schema(by_alias=True), fh)
+        json.dump(build_schema("native"), fh)
     return path
 
 
-def _once(cmd: list[str] | tuple[list[str], dict]) -> float:
-    cmd, env = cmd if isinstance(cmd, tuple) else (cmd, None)
+def compile_checkout(root: str) -> None:
+    """Byte-compile ``root``'s package, as ``pip install`` does (writes ``__pycache__``,
+    which git ignores)."""
+    import compileall
+
+    compileall.compile_dir(os.path.join(root, "hnet_lint"), quiet=1)
+
+
+def _once(cmd: list[str] | tuple[list[str], dict, str]) -> float:
+    cmd, env, cwd = cmd if isinstance(cmd, tuple) else (cmd, None, ROOT)
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
     return time.perf_counter() - start
 
 
@@ -131,6 +143,9 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     py = sys.executable
+    compile_checkout(ROOT)
+    if args.compare:
+        compile_checkout(os.path.abspath(args.compare))
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(tmp, 200)
         cache_dir = os.path.join(tmp, "cache")
@@ -142,13 +157,17 @@ def main() -> None:
                                                   "--cache-dir", cache_dir, *fs],
         }
         if args.compare:
-            other = dict(os.environ, PYTHONPATH=os.path.abspath(args.compare))
+            # run from inside the other checkout: `python -m` puts the working directory
+            # first on sys.path, ahead of PYTHONPATH (the files are absolute paths)
+            there = os.path.abspath(args.compare)
+            other = dict(os.environ, PYTHONPATH=there)
             other_cache = os.path.join(tmp, "cache-compare")
             tools["compared checkout (cold)"] = lambda fs: (
-                [py, "-m", "hnet_lint", "--isolated", "--no-cache", *fs], other)
+                [py, "-m", "hnet_lint", "--isolated", "--no-cache", *fs], other, there)
             tools["compared checkout (warm cache)"] = lambda fs: (
-                [py, "-m", "hnet_lint", "--isolated", "--cache-dir", other_cache, *fs], other)
-            subprocess.run(tools["compared checkout (warm cache)"](files)[0], cwd=ROOT,
+                [py, "-m", "hnet_lint", "--isolated", "--cache-dir", other_cache, *fs], other,
+                there)
+            subprocess.run(tools["compared checkout (warm cache)"](files)[0], cwd=there,
                            capture_output=True, env=other)
         if shutil.which("yamllint"):
             tools["yamllint"] = lambda fs: ["yamllint", *fs]  # its default rule set
@@ -161,7 +180,8 @@ def main() -> None:
     lines = [
         f"# Static lint speed ({datetime.date.today()})", "",
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-        f"median of {args.repeat} runs, one process per tool invocation, tools interleaved; "
+        f"median of {args.repeat} runs, one process per tool invocation, tools interleaved, "
+        f"hnet-lint byte-compiled; "
         f"load average before/after: {_load(load_before)} / "
         f"{_load(os.getloadavg() if hasattr(os, 'getloadavg') else None)}.", "",
         "| tool | 1 file (s) | 200 files (s) | 1 file / floor | 200 files / floor "

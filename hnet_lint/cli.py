@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: usage errors exit 2 with one line, never a traceback."""
     # pydantic looks for plugins in every installed distribution's entry points when it
     # builds its first validator (~3 ms here, more in a large CI environment); the linter's
-    # own schemas use none. Only the command line opts out; the library leaves it alone.
+    # own schemas use none. A lint builds pydantic-core validators directly (no plugin
+    # scan), but `schema` and the library's users of the classes still build pydantic's.
+    # Only the command line opts out; the library leaves it alone.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         cli.main(args=argv, prog_name="hnet-lint", standalone_mode=True)

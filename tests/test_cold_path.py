@@ -1,6 +1,7 @@
-"""Cold start: a run builds only the schema of the dialect its files need, and the static
-path never imports torch, jsonschema or jinja2. (Speed itself is measured in
-bench/lint_speed.py, never asserted here.)"""
+"""Cold start: a lint validates with pydantic-core from the generated core schemas, so it
+creates no pydantic ``BaseModel`` class (pydantic's schema machinery stays unimported); it
+builds only the validators its files need; and the static path never imports torch,
+jsonschema or jinja2. (Speed itself is measured in bench/lint_speed.py, never asserted here.)"""
 
 from __future__ import annotations
 
@@ -18,27 +19,52 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
+from hnet_lint.load import records
+print("BUILT", " ".join(sorted(records._VALIDATORS)), file=sys.stderr)
 print("LOADED", " ".join(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def _modules(repo, *args) -> set[str]:
+def _run(repo, *args) -> tuple[set[str], set[str], str]:
+    """(modules imported, validators built, output) of one lint in a fresh process."""
     proc = subprocess.run([sys.executable, "-c", PROBE, "--no-cache", "--isolated", *args],
                           cwd=repo, env=subprocess_env(), capture_output=True, text=True)
     assert "LOADED" in proc.stderr, proc.stderr
-    return set(proc.stderr.split("LOADED", 1)[1].split())
+    built = proc.stderr.split("BUILT", 1)[1].split("LOADED", 1)[0].split()
+    return set(proc.stderr.split("LOADED", 1)[1].split()), set(built), proc.stdout
+
+
+def _modules(repo, *args) -> set[str]:
+    return _run(repo, *args)[0]
+
+
+#: what importing pydantic's BaseModel machinery loads (a lint must not)
+PYDANTIC_MODELS = {"pydantic.main", "pydantic._internal._model_construction",
+                   "pydantic._internal._generate_schema"}
 
 
 @pytest.mark.parametrize("target,needed,unneeded", [
-    ("examples/models/hnet_2stage_XL.json", {"model"}, {"native", "flat"}),
-    ("examples/recommended.yaml", {"model", "native"}, {"flat"}),
+    ("examples/models/hnet_2stage_XL.json", {"HNetModelConfig"},
+     {"OptimizerSection", "FlatConfig"}),
+    ("examples/recommended.yaml", {"HNetModelConfig", "OptimizerSection", "TrainingSection"},
+     {"FlatConfig"}),
 ])
-def test_only_the_dialect_a_file_needs_is_imported(tmp_path, target, needed, unneeded):
-    loaded = _modules(make_repo(tmp_path), target)
-    for name in needed:
-        assert f"hnet_lint.load.schema.{name}" in loaded
-    for name in unneeded:
-        assert f"hnet_lint.load.schema.{name}" not in loaded
+def test_a_lint_validates_without_pydantic_model_classes(tmp_path, target, needed, unneeded):
+    loaded, built, _ = _run(make_repo(tmp_path), target)
+    assert needed <= built and not unneeded & built, built
+    assert not PYDANTIC_MODELS & loaded
+    assert not {m for m in loaded if m.startswith("hnet_lint.load.schema")}
+
+
+def test_a_flat_file_with_type_errors_is_validated_without_model_classes(tmp_path):
+    repo = make_repo(tmp_path, with_examples=False)
+    (repo / "hyperparams.json").write_text(
+        '{"learning_rate": "3e-4", "lr_multipliers": [3.0, 1.7], "num_training_steps": 10,'
+        ' "bogus": 1}')
+    loaded, built, out = _run(repo, "hyperparams.json")
+    assert "FlatConfig" in built
+    assert "HNL007" in out and "learning_rate" in out  # the string was reported
+    assert not PYDANTIC_MODELS & loaded
 
 
 def test_the_static_path_imports_no_torch_jsonschema_or_jinja2(tmp_path):
@@ -50,4 +76,4 @@ def test_a_run_of_only_unparseable_files_never_imports_pydantic_models(tmp_path)
     repo = make_repo(tmp_path, with_examples=False)
     (repo / "a.yaml").write_text("model: [unclosed\n")
     loaded = _modules(repo, "a.yaml")
-    assert "hnet_lint.load.schema.base" not in loaded and "pydantic.main" not in loaded
+    assert "hnet_lint.load.coreschemas" not in loaded and "pydantic.main" not in loaded

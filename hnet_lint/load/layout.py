@@ -10,8 +10,9 @@ requires a full match and says where it failed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from .frozen import Frozen
 
 __all__ = ["LayoutError", "Stage", "Layout", "parse_layout", "parse_layer_string"]
 
@@ -31,14 +32,17 @@ class LayoutError(ValueError):
         self.kind = kind  # "string" (bad layer string) or "nesting" (bad list shape)
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(Frozen):
     """One stage s of the hierarchy. The innermost stage has only ``main``."""
 
+    __slots__ = ("index", "encoder", "decoder", "main")
     index: int
     encoder: tuple[tuple[str, int], ...]
     decoder: tuple[tuple[str, int], ...]
     main: tuple[tuple[str, int], ...]
+
+    def __init__(self, index: int, encoder: tuple, decoder: tuple, main: tuple):
+        self._set(index=index, encoder=encoder, decoder=decoder, main=main)
 
     @property
     def blocks(self) -> tuple[tuple[str, int], ...]:
@@ -64,11 +68,14 @@ class Stage:
         return sum(count for _, count in self.blocks)
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Frozen):
     """A parsed layout: ``num_stages`` S chunking boundaries, S+1 stages."""
 
+    __slots__ = ("stages",)
     stages: tuple[Stage, ...]
+
+    def __init__(self, stages: tuple[Stage, ...]):
+        self._set(stages=stages)
 
     @property
     def num_stages(self) -> int:

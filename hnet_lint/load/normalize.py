@@ -15,21 +15,18 @@ from .validation import field_names, unknown_key_diagnostic, validate_section
 
 __all__ = ["detect_dialect", "normalize", "DIALECTS"]
 
-# Each dialect imports the schema classes it needs when its first file is read: a run over
-# native configs never creates the flat dialect's classes, a model JSON needs only the
-# model's (pydantic then builds each validator on its first use).
+# Sections are validated by pydantic-core against schemas generated from the classes in
+# .schema (see .records); each validator is built on its first use, so a run over native
+# configs never builds the flat dialect's.
 _SECTION_NAMES = ("routing", "optimizer", "schedule", "training", "data", "generation")
 
 if TYPE_CHECKING:
-    from .schema.model import HNetModelConfig
+    from .records import Record
 
-
-def _native_sections() -> dict[str, type]:
-    from .schema import native
-
-    return {"routing": native.RoutingSection, "optimizer": native.OptimizerSection,
-            "schedule": native.ScheduleSection, "training": native.TrainingSection,
-            "data": native.DataSection, "generation": native.GenerationSection}
+#: section -> the schema class it is validated against (by name: see .records)
+_NATIVE_SECTIONS = {"routing": "RoutingSection", "optimizer": "OptimizerSection",
+                    "schedule": "ScheduleSection", "training": "TrainingSection",
+                    "data": "DataSection", "generation": "GenerationSection"}
 
 ModelLoader = Callable[[str], SourceDoc]
 
@@ -58,9 +55,7 @@ def _model(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Dia
     sources = SourceMap()
     sources.add((), doc, ())
     sources.add(("model",), doc, ())
-    from .schema.model import HNetModelConfig
-
-    model, diags = validate_section(HNetModelConfig, doc.data, doc, ())
+    model, diags = validate_section("HNetModelConfig", doc.data, doc, ())
     return RunConfig("model", doc, sources, model=model), diags
 
 
@@ -69,15 +64,12 @@ def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Di
     sources = SourceMap()
     sources.add((), doc, ())
     diags: list[Diagnostic] = []
-    from .schema.model import HNetModelConfig
-    from .schema.native import NativeConfig
-
-    valid_top = field_names(NativeConfig)
+    valid_top = field_names("NativeConfig")
     for key in data:
         if key not in valid_top:
             diags.append(unknown_key_diagnostic(doc, (), key, valid_top))
     run = RunConfig("native", doc, sources)
-    for name, section_model in _native_sections().items():
+    for name, section_model in _NATIVE_SECTIONS.items():
         section_data = data.get(name, {})
         if section_data is None:
             section_data = {}
@@ -98,7 +90,7 @@ def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Di
         diags.extend(errs)
     else:
         sources.add(("model",), doc, ("model",))
-        run.model, errs = validate_section(HNetModelConfig, model_value, doc, ("model",))
+        run.model, errs = validate_section("HNetModelConfig", model_value, doc, ("model",))
         diags.extend(errs)
     return run, diags
 
@@ -106,7 +98,7 @@ def _native(doc: SourceDoc, load_model: ModelLoader) -> tuple[RunConfig, list[Di
 def _referenced_model(
     doc: SourceDoc, key_path: tuple, ref: str, search: list[str], sources: SourceMap,
     load_model: ModelLoader,
-) -> tuple[HNetModelConfig | None, list[Diagnostic]]:
+) -> tuple[Record | None, list[Diagnostic]]:
     """Load the model JSON that ``ref`` names, trying each folder of ``search`` in turn."""
     sources.add(("model",), doc, key_path)  # until the file is found, point at the reference
     candidates = [ref] if os.path.isabs(ref) else [os.path.join(d, ref) for d in search]
@@ -123,9 +115,7 @@ def _referenced_model(
         diags.append(make("HNL007", model_doc.span_of(()), "a model config must be a mapping"))
         return None, diags
     sources.add(("model",), model_doc, ())
-    from .schema.model import HNetModelConfig
-
-    model, errs = validate_section(HNetModelConfig, model_doc.data, model_doc, ())
+    model, errs = validate_section("HNetModelConfig", model_doc.data, model_doc, ())
     return model, diags + errs
 
 
@@ -200,10 +190,10 @@ def _flat(doc: SourceDoc, load_model: ModelLoader, trainer: str | None = None,
         sources.add(("optimizer", "betas", 0), doc, ("adam_beta1",))
         sources.add(("optimizer", "betas", 1), doc, ("adam_beta2",))
     if "param_dtype" in sections["training"]:
-        from .schema.base import normalize_dtype
+        from .dtypes import normalize_dtype
 
         sections["training"]["param_dtype"] = normalize_dtype(sections["training"]["param_dtype"])
-    for name, section_model in _native_sections().items():
+    for name, section_model in _NATIVE_SECTIONS.items():
         # Type errors were reported against the file above; what is left to fail are values
         # the flat format allows and the canonical one does not: those fields are dropped.
         value, _ = validate_section(section_model, sections[name], doc, ())
@@ -249,12 +239,10 @@ def _validated_flat(doc: SourceDoc, unknown_keys: bool, report: bool = True,
     data = {k: v for k, v in doc.data.items() if k != "trainer" and k not in known_extra}
     if isinstance(data.get("downsampling_factors"), str):  # the launchers pass "6.0,4.0"
         data.pop("downsampling_factors")
-    from .schema.flat import FlatConfig
-
-    known = set(field_names(FlatConfig))
+    known = set(field_names("FlatConfig"))
     if not unknown_keys:
         data = {k: v for k, v in data.items() if k in known}
-    flat, errs = validate_section(FlatConfig, data, doc, ())
+    flat, errs = validate_section("FlatConfig", data, doc, ())
     return flat, (errs if report else [])
 
 

@@ -14,10 +14,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Hashable
 
 from ..diagnostics import Span
+from .frozen import Frozen
 from .layout import Layout, LayoutError, parse_layout
 from .source import SourceDoc
 
-if TYPE_CHECKING:  # the pydantic classes are imported by the dialect that needs them
+if TYPE_CHECKING:
+    # Sections are records (.records) named like these classes and with their fields; a lint
+    # never imports the pydantic classes themselves.
     from .schema import (
         DataSection, GenerationSection, HNetModelConfig, OptimizerSection, RoutingSection,
         ScheduleSection, TrainingSection,
@@ -28,22 +31,37 @@ __all__ = ["SourceMap", "RunConfig", "Located"]
 Path = tuple[Hashable, ...]
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(Frozen):
     """Where a canonical path was written: file, span and the key path in that file."""
 
+    __slots__ = ("doc", "span", "path", "written")
     doc: SourceDoc
     span: Span
     path: Path
     written: bool
     """False when the value is a default that appears nowhere in the file."""
 
+    def __init__(self, doc: SourceDoc, span: Span, path: Path, written: bool):
+        self._set(doc=doc, span=span, path=path, written=written)
 
-@dataclass
+
 class SourceMap:
     """Canonical path prefixes -> (document, path prefix in that document)."""
 
-    entries: dict[Path, tuple[SourceDoc, Path]] = field(default_factory=dict)
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: dict[Path, tuple[SourceDoc, Path]] | None = None):
+        self.entries = {} if entries is None else entries
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.entries == other.entries
+
+    __hash__ = None  # mutable, as a dataclass without frozen=True
+
+    def __repr__(self) -> str:
+        return f"SourceMap(entries={self.entries!r})"
 
     def add(self, canonical: Path, doc: SourceDoc, path: Path) -> None:
         self.entries[canonical] = (doc, path)

@@ -14,22 +14,27 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
 from ..diagnostics import Diagnostic, Span
+from .frozen import Frozen
 
 __all__ = ["Node", "SourceDoc", "Limits", "load_file", "load_text", "KeyPath"]
 
 KeyPath = tuple[Hashable, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(Frozen):
     """Bounds that keep hostile input from costing unbounded time or memory."""
 
-    max_bytes: int = 4 * 1024 * 1024
+    __slots__ = ("max_bytes", "max_depth", "max_nodes")
+    max_bytes: int
     """Files larger than this are not parsed: no H-Net config is anywhere near it."""
-    max_depth: int = 200
+    max_depth: int
     """Deepest nesting accepted (libyaml's composer recurses in C and can crash past ~50k)."""
-    max_nodes: int = 200_000
+    max_nodes: int
     """Most nodes a document may expand to, aliases included ("billion laughs")."""
+
+    def __init__(self, max_bytes: int = 4 * 1024 * 1024, max_depth: int = 200,
+                 max_nodes: int = 200_000):
+        self._set(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
 
 
 @dataclass(slots=True)

@@ -1,5 +1,9 @@
 """Pydantic validation that reports through diagnostics, with spans and suggestions.
 
+Sections are named by their schema class (``"OptimizerSection"``) and validated by
+pydantic-core with the schemas generated from those classes (:mod:`.records`), so a lint
+never creates a ``BaseModel`` class.
+
 Each section is validated on its own so that a type error in ``generation`` does not stop
 the architecture rules. Fields that fail are dropped and the section is validated again, so
 the rest of a half-broken section is still checked (only the first pass's errors are shown).
@@ -9,19 +13,21 @@ from __future__ import annotations
 
 from typing import Any, Hashable, Iterable
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError
 
 from ..diagnostics import Diagnostic
 from .codes import make
+from .records import Record, fields, validator
 from .source import SourceDoc
 from .suggest import suggest
 
 __all__ = ["validate_section", "suggest", "unknown_key_diagnostic", "field_names"]
 
 
-def field_names(model: type[BaseModel]) -> list[str]:
-    """The keys a model accepts as written in a file (aliases win over attribute names)."""
-    return [f.alias or name for name, f in model.model_fields.items()]
+def field_names(model: str) -> list[str]:
+    """The keys the schema class ``model`` accepts as written in a file (aliases win over
+    attribute names)."""
+    return [key for key, _, _ in fields(model)]
 
 
 def unknown_key_diagnostic(
@@ -38,11 +44,12 @@ def unknown_key_diagnostic(
 
 
 def validate_section(
-    model: type[BaseModel], data: Any, doc: SourceDoc, path: tuple
-) -> tuple[BaseModel | None, list[Diagnostic]]:
-    """Validate ``data`` (found at ``path`` in ``doc``) against ``model``."""
+    model: str, data: Any, doc: SourceDoc, path: tuple
+) -> tuple[Record | None, list[Diagnostic]]:
+    """Validate ``data`` (found at ``path`` in ``doc``) against the schema class ``model``."""
+    check = validator(model)
     try:
-        return model.model_validate(data), []
+        return check.validate_python(data), []
     except ValidationError as exc:
         diags = _to_diagnostics(exc, model, data, doc, path)
         errors = exc.errors(include_url=False)
@@ -51,7 +58,7 @@ def validate_section(
     broken = {_first_key(err["loc"], data) for err in errors}
     pruned = {k: v for k, v in data.items() if k not in broken}
     try:
-        return model.model_validate(pruned), diags
+        return check.validate_python(pruned), diags
     except ValidationError:
         return None, diags
 
@@ -61,7 +68,7 @@ def _first_key(loc: tuple, data: dict) -> Hashable:
 
 
 def _to_diagnostics(
-    exc: ValidationError, model: type[BaseModel], data: Any, doc: SourceDoc, path: tuple
+    exc: ValidationError, model: str, data: Any, doc: SourceDoc, path: tuple
 ) -> list[Diagnostic]:
     grouped: dict[tuple, list[dict]] = {}
     for err in exc.errors(include_url=False):
@@ -100,17 +107,13 @@ def _data_path(loc: tuple, data: Any, kind: str) -> tuple:
     return tuple(out)
 
 
-def _model_at(model: type[BaseModel], rel: tuple) -> type[BaseModel] | None:
+def _model_at(model: str, rel: tuple) -> str | None:
+    """The schema class of the nested section at ``rel`` (``None``: not a section)."""
     for part in rel:
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
+        nested = next((n for key, _, n in fields(model) if key == part), None)
+        if nested is None:
             return None
-        ann = field.annotation
-        candidates = [ann, *getattr(ann, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            return None
-        model = nested[0]
+        model = nested
     return model
 
 

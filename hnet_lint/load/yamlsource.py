@@ -33,6 +33,11 @@ _SAFE_TAGS = frozenset(
 )
 # What YAML 1.2 (and every JSON-minded reader) calls a float but PyYAML's 1.1 resolver does not.
 _SCI_FLOAT = re.compile(r"[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+\Z")
+# Tags whose SafeConstructor method returns a plain value at once (no generator, no child
+# nodes): calling it directly gives what construct_object gives, without its caches.
+_DIRECT = {tag: SafeConstructor.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")}
 _TRUTHY = re.compile(r"(?:yes|no|on|off|y|n)\Z", re.IGNORECASE)
 _OCTAL = re.compile(r"[-+]?0[0-7_]+\Z")
 
@@ -163,7 +168,11 @@ class _Builder:
         span = _span(self.path, node)
         plain = not node.style  # None from the pure loader, "" from libyaml
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            direct = _DIRECT.get(node.tag)
+            if direct is not None:  # what construct_object would call, minus its bookkeeping
+                value = direct(self.constructor, node)
+            else:
+                value = self.constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, OverflowError):
             value = node.value
         if plain:

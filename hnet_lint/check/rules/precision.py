@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
+from ...load.dtypes import normalize_dtype
 from ...load.runconfig import RunConfig
 
 
@@ -34,8 +35,6 @@ def low_precision_parameters(run: RunConfig, ctx: RuleContext) -> Iterator[Diagn
     """
     if run.training is None or run.dialect == "model":
         return
-    from ...load.schema.base import normalize_dtype  # pydantic is loaded once a run validated
-
     dtype = normalize_dtype(run.training.param_dtype)
     if dtype in ("bfloat16", "float16"):
         yield ctx.at(("training", "param_dtype"),
@@ -64,8 +63,6 @@ def attention_needs_half(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnosti
     if run.training is None or run.layout is None or run.dialect != "native":
         return
     has_attention = any(stage.has_attention for stage in run.layout.stages)
-    from ...load.schema.base import normalize_dtype  # pydantic is loaded once a run validated
-
     dtype = normalize_dtype(run.training.param_dtype)
     if has_attention and dtype == "float32" and run.training.autocast_dtype is None:
         yield ctx.at(("training", "autocast_dtype"),

@@ -1,12 +1,14 @@
-"""Pydantic models of the three config dialects hnet-lint reads.
+"""Pydantic models of the three config dialects hnet-lint reads: the single source of truth.
 
 Schemas say what is *well-formed* (types, allowed names, closed key sets); whether the values
 make sense together is the job of the rules. The JSON Schemas in ``schemas/`` are generated
 from these models (``hnet-lint schema``), so attribute docstrings here become editor hover docs.
 
-Each dialect's module is imported on first use (PEP 562 ``__getattr__``): a run that reads
-only native configs never creates the flat dialect's classes, and pydantic builds each
-model's validator on its first validation (``defer_build``).
+A lint does not import these classes: it validates with their pydantic-core schemas,
+generated into :mod:`hnet_lint.load.coreschemas` (``python -m hnet_lint.load.coregen``;
+a test fails when that module is stale). Each dialect's module is imported on first use
+(PEP 562 ``__getattr__``), and pydantic builds each model's validator on its first
+validation (``defer_build``).
 """
 
 import importlib

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..dtypes import normalize_dtype  # re-exported: it lived here
+
 __all__ = ["Strict", "PosInt", "NonNegInt", "Number", "DType", "normalize_dtype"]
 
 
@@ -31,12 +33,3 @@ NonNegInt = Annotated[int, Field(ge=0)]
 Number = float  # ints are accepted for floats in strict mode
 
 DType = Literal["float32", "fp32", "bfloat16", "bf16", "float16", "fp16"]
-
-_CANONICAL = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
-
-
-def normalize_dtype(name: str | None) -> str | None:
-    """``bf16`` -> ``bfloat16``; ``None`` stays ``None``."""
-    if name is None:
-        return None
-    return _CANONICAL.get(name, name)
