@@ -45,7 +45,8 @@ def headline(res: Any) -> str:
         return f"{label}: {n} finding(s) need attention ({codes})"
     dec = getattr(res.probe, "decision", None)
     if dec is not None:
-        return f"INCONCLUSIVE: {dec.summary()}; not a pass (see HNL816)"
+        return ("INCONCLUSIVE: the probe could not tell whether the configured peak LR is past the knee "
+                f"({dec.n} seeds); not a pass (see HNL816)")
     return "INCONCLUSIVE: not every planned check ran; not a pass"
 
 
