@@ -3,7 +3,9 @@
     python bench/dryrun_cpu.py [--out bench/results/dryrun-cpu-DATE.md] [CONFIG ...]
 
 Prints one Markdown table: scale and proxy widths, parameter count, build/smoke/probe/total
-seconds, the probe plan (steps x runs) and the dry-run codes found. Target: < 90 s per config.
+seconds, the probe plan (seeds x steps; a function of the options, never of the clock), how
+many of its 1x/0.5x pairs completed, the LR-edge outcome and the dry-run codes found.
+Target: every planned check completes within 90 s per config on 2 idle cores.
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ def main() -> None:
         f"# dry-run CPU phase times ({time.strftime('%Y-%m-%d')})",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared with other jobs), "
-        f"torch {torch.__version__}, 1 thread, default options (proxy width 64, CPU micro-batch 1x256, "
-        "85 s budget).",
+        f"torch {torch.__version__}, 1 thread, default options (proxy width 64, CPU micro-batch 1x128, fp32 "
+        "compute, 3 seeds x (1x, 0.5x) x 100 probe steps, 900 s safety stop).",
         "",
-        "| config | scale (widths) | params | build s | smoke s | probe s | total s | probe plan | codes |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| config | scale (widths) | params | build s | smoke s | probe s | total s | pairs complete | LR edge | verdict | codes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     for path in args.configs:
@@ -54,11 +56,16 @@ def main() -> None:
         res = run_dry_run_for(run, DryRunOptions(device="cpu"), file=path)
         t = res.timings
         info = res.info
-        plan = (f"{res.probe.steps_run} x {len(res.probe.runs)}" if res.probe is not None else "skipped")
+        pairs = (f"{len(res.probe.complete_pairs())}/{res.probe.pairs_planned}" if res.probe is not None
+                 else "probe skipped")
+        outcome = res.probe.decision.outcome if res.probe is not None and res.probe.decision else "-"
+        from hnet_lint.dryrun.verdict import headline
+
+        verdict = headline(res).split(":")[0]
         found = ", ".join(sorted({f"{f.code}({f.severity.label[0]})" for f in res.findings}))
         line = (f"| `{path}` | {info.get('scale')} {info.get('proxy_widths')} | {info.get('param_count', 0):,} | "
                 f"{t.get('build', 0):.1f} | {t.get('smoke', 0):.1f} | {t.get('probe', 0):.1f} | "
-                f"{t.get('total', sum(t.values())):.1f} | {plan} | {found} |")
+                f"{t.get('total', sum(t.values())):.1f} | {pairs} | {outcome} | {verdict} | {found} |")
         lines.append(line)
         print(line, flush=True)
     if args.out:

@@ -127,10 +127,14 @@ def _parse_scalar(text: str):
 @click.option("--proxy/--full-scale", "proxy", default=None,
               help="Force the proxy or the full model (default: proxy on CPU, full on CUDA if it fits).")
 @click.option("--proxy-width", type=int, default=None, help="Stage-0 width of the proxy (default 64).")
-@click.option("--steps", type=int, default=None, help="Peak-LR probe steps (default 120).")
-@click.option("--smoke-steps", type=int, default=None, help="Numerics smoke steps (default 12).")
+@click.option("--steps", type=int, default=None,
+              help="Peak-LR probe steps per run (default 100: 40 warmup, 60 at peak).")
+@click.option("--probe-seeds", type=click.IntRange(min=1), default=None,
+              help="1x/0.5x probe pairs, one per seed (default 3).")
+@click.option("--smoke-steps", type=int, default=None, help="Numerics smoke steps (default 10).")
 @click.option("--seed", type=int, default=None, help="Dry-run seed (default: training.seed).")
-@click.option("--time-budget", type=float, default=None, help="Stop after this many seconds.")
+@click.option("--time-budget", type=float, default=None,
+              help="Safety stop in seconds (CPU default 900); a stopped run is inconclusive, never a pass.")
 @click.option("--data", "data_path", type=click.Path(), default=None,
               help="Text, JSONL or raw bytes for the dry-run (default: pydoc_data.topics).")
 @click.option("--from-checkpoint", "checkpoint", type=click.Path(), default=None,
@@ -141,7 +145,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
          no_cache=False, cache_dir=None, skip_unrecognized=False, fix=False, diff=False,
          verbose=False, baseline=None, write_baseline=False,
-         device="auto", proxy=None, proxy_width=None, steps=None, smoke_steps=None, seed=None,
+         device="auto", proxy=None, proxy_width=None, steps=None, probe_seeds=None, smoke_steps=None, seed=None,
          time_budget=None, data_path=None, checkpoint=None, report_path=None, trainer=None,
          **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
@@ -188,7 +192,8 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
             raise HnetLintError("--dry-run needs PyTorch: pip install 'hnet-lint[dry-run]'") from None
 
         run_dry_run(report, settings.for_path(os.curdir), report_path, device=device, proxy=proxy,
-                    proxy_width=proxy_width, probe_steps=steps, smoke_steps=smoke_steps, seed=seed,
+                    proxy_width=proxy_width, probe_steps=steps, probe_seeds=probe_seeds,
+                    smoke_steps=smoke_steps, seed=seed,
                     time_budget=time_budget, data=data_path, checkpoint=checkpoint)
     if baseline or write_baseline:
         from ..check.baseline import gate

@@ -69,7 +69,8 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw
             if run.model is None:
                 _log(f"{file}: no model section; skipped")
                 continue
-            _log(f"{file}: starting (device {opts.device}, probe {opts.probe_steps or 'planned'} steps)")
+            _log(f"{file}: starting (device {opts.device}; probe {opts.probe_seeds} seeds x (1x, 0.5x) x "
+                 f"{opts.probe_steps or 100} steps)")
             try:
                 # the config says how its trainer groups parameters: build it that way
                 grouping = run.optimizer.grouping if run.optimizer else None

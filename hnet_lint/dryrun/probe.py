@@ -3,19 +3,24 @@
 A 20-step prefix of a 2000-step warmup sees 1% of peak, so the probe uses its own schedule:
 linear warmup to the configured peak over W = max(40, 10% of the probe) steps (>= 2/(1-beta2)
 so Adam's v has settled; shortened to half the probe when --steps is small, and said so), then
-hold. It runs the configured LR (1x), a 0.5x control and a 2x margin run from the *same* init
-on the *same* batches, so differences are the LR's alone (a paired comparison; absolute
-thresholds cannot tell "high" from "too high").
+hold. Each *pair* runs the configured LR (1x) and a 0.5x control from the *same* init on the
+*same* batches, so their difference is the LR's alone; the pair is repeated over several seeds
+(init and data order), because one pair's gap is within seed noise near the edge
+(docs/evidence.md §9). The plan (seeds x steps) follows from the options alone, never from the
+clock: the same config gets the same verdict on any machine up to floating-point noise.
+:mod:`.decide` turns the per-seed gaps into past / not past / inconclusive.
 
 Measured per step and stage: loss, pre-clip grad norm, boundary rate vs 1/N, output log Z,
 RMS(g^2/v_hat) per tensor; every ``measure_every`` steps: max attention logit per attention
 layer (on a 128-position subsample), Mamba dt / A / exp(dt*A) ranges, update/weight RMS per
-optimizer group. Grad-norm maxima are context only: early grad-norm growth predicted the
-*wrong* way in the §5 sweep (AUROC 0.02-0.33), so no rule reads it.
+optimizer group. Grad-norm statistics are context only: in the audit the grad-norm median,
+the clipped fraction and g^2/v_hat were *inverted* predictors (AUROC 0.03-0.13), so no rule
+reads them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 import time
@@ -31,22 +36,19 @@ from ..model.mamba2 import Mamba2
 from .build import DryRunOptions, TrainSetup, TrainSpec, build_setup
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
+from .decide import INCONCLUSIVE, PAST, EdgeDecision, ProbePlan, decide_edge, pair_gap, tail_mean
+from .decide import probe_warmup  # noqa: F401 - re-exported
 from .monitor import stage_of_name
 from .train import StepStats, train_step
 
-__all__ = ["ProbeRun", "ProbeResult", "run_probe", "probe_warmup"]
+__all__ = ["ProbeRun", "ProbeResult", "run_probe", "probe_warmup", "judge"]
 
 SUBSAMPLE = 128  # positions used for the attention-logit measurement
 
 
-def probe_warmup(steps: int) -> int:
-    """max(40, 10% of the probe), but at most half the probe so some steps run at peak."""
-    return max(1, min(max(40, steps // 10), steps // 2))
-
-
 @dataclass
 class ProbeRun:
-    """One LR multiple's curves."""
+    """One (seed, LR multiple) run's curves."""
 
     multiple: float
     steps: list[StepStats] = field(default_factory=list)
@@ -55,13 +57,26 @@ class ProbeRun:
     g2v: list[dict[str, float]] = field(default_factory=list)  # per step: tensor -> RMS(g^2/v_hat)
     update_ratio: list[dict] = field(default_factory=list)  # per measured step: group -> RMS(dW)/RMS(W)
     nonfinite: Optional[dict] = None
+    seed: int = 0
+    planned: int = 0  # steps the plan asked for
+
+    @property
+    def complete(self) -> bool:
+        """Every planned step ran (a non-finite stop is not complete)."""
+        return self.nonfinite is None and len(self.steps) >= self.planned
 
     def losses(self) -> list[float]:
         return [s.loss for s in self.steps]
 
+    def end_attn_logit(self) -> Optional[float]:
+        """Max over attention layers of the last measured max logit (None without attention)."""
+        ends = [series[-1][1] for series in self.attn_logits.values() if series]
+        return max(ends) if ends else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "multiple": self.multiple, "loss": self.losses(),
+            "multiple": self.multiple, "seed": self.seed, "planned_steps": self.planned,
+            "complete": self.complete, "loss": self.losses(),
             "grad_norm": [s.grad_norm for s in self.steps],
             "stage_grad_norms": [s.stage_grad_norms for s in self.steps],
             "boundary_rates": [s.boundary_rates for s in self.steps],
@@ -77,24 +92,54 @@ class ProbeRun:
 class ProbeResult:
     runs: list[ProbeRun] = field(default_factory=list)
     warmup: int = 0
-    steps_run: int = 0
+    steps_run: int = 0  # steps at 1x in the first seed's run
     findings: list[Diagnostic] = field(default_factory=list)
     margin: Optional[str] = None
     interrupted: bool = False
+    plan: Optional[ProbePlan] = None
+    decision: Optional[EdgeDecision] = None
 
-    def by_multiple(self, m: float) -> Optional[ProbeRun]:
-        return next((r for r in self.runs if r.multiple == m), None)
+    def by_multiple(self, m: float, seed: Optional[int] = None) -> Optional[ProbeRun]:
+        """The run at multiple ``m`` of ``seed`` (default: the first seed that has one)."""
+        return next((r for r in self.runs if r.multiple == m and (seed is None or r.seed == seed)), None)
+
+    def pairs(self) -> list[tuple[ProbeRun, Optional[ProbeRun]]]:
+        """(1x, 0.5x) per seed, in plan order; the control is None when it did not start."""
+        return [(r, self.by_multiple(0.5, r.seed)) for r in self.runs if r.multiple == 1.0]
+
+    def complete_pairs(self) -> list[tuple[ProbeRun, ProbeRun]]:
+        return [(a, b) for a, b in self.pairs() if b is not None and a.complete and b.complete]
+
+    @property
+    def pairs_planned(self) -> int:
+        return len(self.plan.seeds) if self.plan else len(self.pairs())
+
+    def not_run(self) -> list[str]:
+        """What the plan asked for and did not finish, in words."""
+        if self.plan is None:
+            return []
+        done = {(r.seed, r.multiple) for r in self.runs if r.complete or r.nonfinite}
+        return [f"seed {s} at {m:g}x" for s, m in self.plan.runs if (s, m) not in done]
 
     def to_dict(self) -> dict[str, Any]:
+        d = self.decision
         return {"warmup": self.warmup, "steps_run": self.steps_run, "margin": self.margin,
-                "interrupted": self.interrupted, "runs": [r.to_dict() for r in self.runs]}
+                "interrupted": self.interrupted,
+                "plan": dataclasses.asdict(self.plan) if self.plan else None,
+                "decision": ({"outcome": d.outcome, "gaps": d.gaps, "mean": d.mean, "se": d.se,
+                              "lower": d.lower, "upper": d.upper, "margin": d.margin, "z": d.z,
+                              "by_attention": d.by_attention, "attn_median": d.attn_median}
+                             if d else None),
+                "not_run": self.not_run(),
+                "runs": [r.to_dict() for r in self.runs]}
 
 
 class _Instruments:
     """Hooks that measure attention logits and Mamba ranges on the steps we ask them to."""
 
-    def __init__(self, setup: TrainSetup, record: ProbeRun) -> None:
+    def __init__(self, setup: TrainSetup, record: ProbeRun, full: bool = True) -> None:
         self.setup, self.record = setup, record
+        self.full = full  # g^2/v_hat, update sizes and Mamba ranges: the first seed's 1x run only
         self.step = 0
         self.active = False
         self.handles = []
@@ -102,7 +147,7 @@ class _Instruments:
         for name, m in setup.model.named_modules():
             if isinstance(m, CausalMHA):
                 self.handles.append(m.register_forward_pre_hook(self._attn_hook(name)))
-            elif isinstance(m, Mamba2):
+            elif isinstance(m, Mamba2) and full:
                 self.handles.append(m.in_proj.register_forward_hook(self._mamba_hook(m, stage_of_name(name, S))))
         self._snap: dict[int, torch.Tensor] = {}
 
@@ -155,10 +200,12 @@ class _Instruments:
         self._post_step()
 
     def before_step(self) -> None:
-        if self.step_is_measured:
+        if self.step_is_measured and self.full:
             self._snap = {id(p): p.detach().clone() for g in self.setup.optimizer.param_groups for p in g["params"]}
 
     def _post_step(self) -> None:
+        if not self.full:
+            return
         opt = self.setup.optimizer
         g2v: dict[str, float] = {}
         names = {id(p): n for n, p in self.setup.model.named_parameters()}
@@ -190,9 +237,10 @@ class _Instruments:
 
 
 def _probe_one(spec: TrainSpec, opts: DryRunOptions, setup: TrainSetup, corpus: ByteCorpus, seed: int,
-               steps: int, warm: int, deadline: Optional[float], log: Callable[[str], None]) -> tuple[ProbeRun, bool]:
-    rec = ProbeRun(setup.optimizer.param_groups[0]["lr"] / (spec.lr * setup.optimizer.param_groups[0]["lr_multiplier"]))
-    inst = _Instruments(setup, rec)
+               multiple: float, steps: int, warm: int, deadline: Optional[float],
+               log: Callable[[str], None], first: bool = True) -> tuple[ProbeRun, bool]:
+    rec = ProbeRun(multiple, seed=seed, planned=steps)
+    inst = _Instruments(setup, rec, full=first and multiple == 1.0)
     stopped = False
     try:
         for t in range(steps):
@@ -203,14 +251,14 @@ def _probe_one(spec: TrainSpec, opts: DryRunOptions, setup: TrainSetup, corpus: 
             inst.step_is_measured = t % opts.measure_every == 0 or t == steps - 1
             inst.active = inst.step_is_measured
             factor = min(1.0, (t + 1) / warm)
-            st = train_step(setup, corpus, t, factor, seed=seed, lr_scale=rec.multiple,
+            st = train_step(setup, corpus, t, factor, seed=seed, lr_scale=multiple,
                             accum=opts.probe_accum, measure=inst.measure, before_step=inst.before_step)
             rec.steps.append(st)
             if st.nonfinite:
                 rec.nonfinite = {"step": t, **st.nonfinite}
                 break
             if log and (t + 1) % max(1, steps // 4) == 0:
-                log(f"probe {rec.multiple:g}x step {t + 1}/{steps}: loss {st.loss:.4f}")
+                log(f"probe seed {seed} {multiple:g}x step {t + 1}/{steps}: loss {st.loss:.4f}")
     except KeyboardInterrupt:
         stopped = True
     finally:
@@ -227,17 +275,19 @@ def _tail(values: list[float], frac: float) -> list[float]:
     return values[-k:]
 
 
-def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus, seed: int,
+def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus, plan: ProbePlan,
               deadline: Optional[float], log: Callable[[str], None], base: TrainSetup) -> ProbeResult:
-    """Run the paired probe (1x, 0.5x, 2x by default) and judge it."""
-    steps = opts.probe_steps
-    res = ProbeResult(warmup=probe_warmup(steps))
-    if res.warmup < 40:
-        log(f"probe warmup shortened to {res.warmup} steps (probe of {steps} steps); Adam's v needs ~40 at beta2=0.95")
-    for m in opts.probe_multiples:
-        setup = build_setup(spec, opts, lr_scale=m, device=base.device, scale=base.scale)
-        rec, stopped = _probe_one(spec, opts, setup, corpus, seed, steps, res.warmup, deadline, log)
-        rec.multiple = m
+    """Run the plan's pairs (seed by seed, 1x then 0.5x; a 2x margin run for the first seed) and judge them."""
+    res = ProbeResult(warmup=plan.warmup, plan=plan)
+    if plan.warmup < 40:
+        log(f"probe warmup shortened to {plan.warmup} steps (probe of {plan.steps} steps); "
+            "Adam's v needs ~40 at beta2=0.95")
+    log(f"probe plan: {plan.describe()}")
+    for seed, m in plan.runs:
+        seeded = dataclasses.replace(spec, seed=seed)  # the init follows the seed, as the data order does
+        setup = build_setup(seeded, opts, lr_scale=m, device=base.device, scale=base.scale)
+        rec, stopped = _probe_one(seeded, opts, setup, corpus, seed, m, plan.steps, plan.warmup, deadline, log,
+                                  first=seed == plan.seeds[0])
         res.runs.append(rec)
         if stopped:
             res.interrupted = True
@@ -252,66 +302,127 @@ def _anchor_stage(spec: TrainSpec) -> int:
     return max(range(len(spec.multipliers)), key=lambda s: spec.multipliers[s])
 
 
-def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
-    """§7.2 thresholds (provisional defaults, overridable per code)."""
-    out: list[Diagnostic] = []
-    one, half, two = res.by_multiple(1.0), res.by_multiple(0.5), res.by_multiple(2.0)
+def _lr_key(spec: TrainSpec) -> tuple:
     s_max = _anchor_stage(spec)
-    lr_key = ("optimizer", "lr_multiplier", s_max) if len(spec.multipliers) > 1 else ("optimizer", "lr")
-    peak = spec.lr * spec.multipliers[s_max]
-    if one is None or len(one.steps) < 4:
-        return out
+    return ("optimizer", "lr_multiplier", s_max) if len(spec.multipliers) > 1 else ("optimizer", "lr")
+
+
+def edge_decision(res: ProbeResult, options: dict) -> EdgeDecision:
+    """The LR-edge decision from the complete pairs (HNL807's options, HNL808's logit level)."""
     frac = _opt(options, "HNL807", "tail_fraction")
-    if one.nonfinite:
+    pairs = res.complete_pairs()
+    gaps = [pair_gap(a.losses(), b.losses(), frac) for a, b in pairs]
+    attn = [v for v in (a.end_attn_logit() for a, _ in pairs) if v is not None]
+    return decide_edge(gaps, margin=_opt(options, "HNL807", "margin_nats"),
+                       fail_margin=_opt(options, "HNL807", "fail_margin_nats"), z=_opt(options, "HNL807", "z"),
+                       prior_sd=_opt(options, "HNL807", "prior_sd"), attn_levels=attn,
+                       max_logit=_opt(options, "HNL808", "max_logit") if _opt(options, "HNL807", "attention_evidence")
+                       else None)
+
+
+def _edge_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
+    dec = res.decision
+    s_max = _anchor_stage(spec)
+    peak = spec.lr * spec.multipliers[s_max]
+    attn = (f"; max attention logit at the end of the 1x runs: median {dec.attn_median:.0f} over seeds "
+            f"(HNL808 level {_opt(options, 'HNL808', 'max_logit'):g})" if dec.attn_median is not None else "")
+    data = {"outcome": dec.outcome, "measured": dec.mean, "se": dec.se, "seeds": dec.n, "gaps": dec.gaps,
+            "lower": dec.lower, "upper": dec.upper, "threshold": dec.margin,
+            "fail_threshold": _opt(options, "HNL807", "fail_margin_nats"), "z": dec.z,
+            "attn_median": dec.attn_median, "by_attention": dec.by_attention, "stage": s_max, "lr": peak,
+            "step": res.plan.steps if res.plan else None, "pairs_planned": res.pairs_planned}
+    cut = (f" ({res.pairs_planned - dec.n} of {res.pairs_planned} planned pairs did not finish)"
+           if dec.n < res.pairs_planned else "")
+    if dec.outcome == PAST:
+        why = ("the gap alone is inconclusive, and the attention logits support it"
+               if dec.by_attention else "the 1x runs are reliably worse than their controls")
+        return [finding(run, "HNL807", _lr_key(spec), phase="probe",
+                        severity=Severity.ERROR if dec.error else None,
+                        message=(f"past the knee: at the configured peak LR (stage {s_max}: {peak:.3g}) the probe's "
+                                 f"tail loss is worse than at 0.5x by {dec.mean:+.3f} +- {dec.se:.3f} nats (mean +- "
+                                 f"se over {dec.n} seeds{cut}, same init and batches per seed; margin "
+                                 f"{dec.margin:g}): {why}{attn}. Lower the base LR or this stage's multiplier"),
+                        data=data)]
+    if dec.outcome == INCONCLUSIVE:
+        what = (f"1x minus 0.5x tail loss {dec.mean:+.3f} +- {dec.se:.3f} nats over {dec.n} seeds{cut}, "
+                f"{dec.z:g}-se band [{dec.lower:+.3f}, {dec.upper:+.3f}] straddles the margin {dec.margin:g}"
+                if dec.mean is not None else f"no complete 1x/0.5x pair{cut}")
+        return [finding(run, "HNL816", _lr_key(spec), phase="probe",
+                        message=(f"LR edge not decided at stage {s_max}'s peak LR {peak:.3g}: {what}{attn}. "
+                                 "More seeds (--probe-seeds) or a longer hold (--steps) narrow it"),
+                        data=data)]
+    return []
+
+
+def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
+    """All probe findings from the runs in ``res`` (only complete pairs are compared)."""
+    out: list[Diagnostic] = []
+    s_max = _anchor_stage(spec)
+    lr_key = _lr_key(spec)
+    peak = spec.lr * spec.multipliers[s_max]
+    frac = _opt(options, "HNL807", "tail_fraction")
+    ones = [r for r in res.runs if r.multiple == 1.0]
+    if not ones or len(ones[0].steps) < 4:
+        res.decision = decide_edge([])
+        return out
+    one = ones[0]
+    two = res.by_multiple(2.0)
+    bad = next((r for r in ones if r.nonfinite), None)
+    if bad is not None:
+        half = res.by_multiple(0.5, bad.seed)
         ctrl = "also" if half is not None and half.nonfinite else "not"
         out.append(finding(run, "HNL802", lr_key, phase="probe",
-                           message=(f"probe at the configured peak LR went non-finite at step {one.nonfinite['step']}"
-                                    f" (module {one.nonfinite.get('module') or 'unknown'}); the 0.5x control "
-                                    f"{ctrl} did"),
-                           data={"step": one.nonfinite["step"], "stage": s_max, "lr": peak}))
-    elif half is not None and not half.nonfinite and len(half.steps) >= 8:
-        nc = min(len(one.steps), len(half.steps))  # equal steps: an interrupted control is cut to match
-        l1, l05 = _tail(one.losses()[:nc], frac), _tail(half.losses()[:nc], frac)
-        excess = statistics.fmean(l1) - statistics.fmean(l05)
-        h = len(l1) // 2
-        diff_trend = (statistics.fmean([a - b for a, b in zip(l1[h:], l05[h:])])
-                      - statistics.fmean([a - b for a, b in zip(l1[:h], l05[:h])]))
-        rising = statistics.fmean(l1[h:]) > statistics.fmean(l1[:h]) and \
-            statistics.fmean(l05[h:]) < statistics.fmean(l05[:h])
-        warn, fail = _opt(options, "HNL807", "margin_nats"), _opt(options, "HNL807", "fail_margin_nats")
-        if excess > warn or rising:
-            sev = Severity.ERROR if excess > fail else None
-            out.append(finding(run, "HNL807", lr_key, severity=sev,
-                               message=(f"past the knee: over the last {len(l1)} probe steps the configured peak LR "
-                                        f"(stage {s_max}: {peak:.3g}) averages loss {statistics.fmean(l1):.3f} vs "
-                                        f"{statistics.fmean(l05):.3f} at 0.5x (worse by {excess:.3f} nats, threshold "
-                                        f"{warn:g}{'; its loss rises while the control falls' if rising else ''}). "
-                                        f"At 0.5x the same probe trains better on the same batches"),
-                               data={"measured": excess, "threshold": warn, "fail_threshold": fail,
-                                     "step": len(one.steps), "stage": s_max, "rising": rising,
-                                     "diff_trend": diff_trend}))
+                           message=(f"probe at the configured peak LR went non-finite at step {bad.nonfinite['step']}"
+                                    f" (seed {bad.seed}, module {bad.nonfinite.get('module') or 'unknown'}); the "
+                                    f"0.5x control {ctrl} did"),
+                           data={"step": bad.nonfinite["step"], "stage": s_max, "lr": peak, "seed": bad.seed}))
+        res.decision = decide_edge([])
+    else:
+        res.decision = edge_decision(res, options)
+        out += _edge_findings(res, spec, run, options)
     if two is not None and one.steps:
         l1 = statistics.fmean(_tail(one.losses(), frac))
         if two.nonfinite:
             res.margin = f"2x LR went non-finite at step {two.nonfinite['step']}: margin < 2x"
-        elif len(two.steps) == len(one.steps):
+        elif two.complete and one.complete:
             l2 = statistics.fmean(_tail(two.losses(), frac))
             ok = l2 <= l1 + _opt(options, "HNL807", "margin_nats")
-            res.margin = (f"2x LR still trains (tail loss {l2:.3f} vs {l1:.3f} at 1x)" if ok else
-                          f"2x LR trains worse (tail loss {l2:.3f} vs {l1:.3f} at 1x): margin < 2x")
-    # Attention-logit growth per layer.
+            res.margin = (f"2x LR still trains (seed {two.seed} tail loss {l2:.3f} vs {l1:.3f} at 1x)" if ok else
+                          f"2x LR trains worse (seed {two.seed} tail loss {l2:.3f} vs {l1:.3f} at 1x): margin < 2x")
+    out += _attention_findings(res, spec, run, options)
+    out += _stale_v_findings(res, one, spec, run, options)
+    out += _boundary_findings(res, spec, run, options)
+    out.append(_summary(res, one, spec, run, options, out))
+    return out
+
+
+def _attention_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
+    """Max attention logit above the level and still rising, in a majority of the complete 1x runs."""
     max_logit, afrac = _opt(options, "HNL808", "max_logit"), _opt(options, "HNL808", "tail_fraction")
-    n = len(one.steps)
-    for layer, series in one.attn_logits.items():
-        tail = [v for t, v in series if t >= n * (1 - afrac)]
-        if tail and tail[-1] > max_logit and len(tail) >= 2 and tail[-1] > tail[0]:
-            st = stage_of_name(layer, spec.num_stages)
-            out.append(finding(run, "HNL808", ("optimizer", "lr_multiplier", st),
-                               message=(f"max attention logit in {layer} reached {tail[-1]:.1f} (> {max_logit:g}) "
-                                        f"and is still rising over the last {afrac:.0%} of the probe"),
-                               data={"measured": tail[-1], "threshold": max_logit, "step": series[-1][0],
-                                     "stage": st, "layer": layer}))
-    # Stale second moment after warmup (per tensor, consecutive steps).
+    ones = [r for r in res.runs if r.multiple == 1.0 and r.complete]
+    hits: list[tuple[ProbeRun, str, list[tuple[int, float]]]] = []
+    for r in ones:
+        n = len(r.steps)
+        for layer, series in r.attn_logits.items():
+            tail = [v for t, v in series if t >= n * (1 - afrac)]
+            if tail and tail[-1] > max_logit and len(tail) >= 2 and tail[-1] > tail[0]:
+                hits.append((r, layer, series))
+                break
+    if not ones or 2 * len(hits) <= len(ones):
+        return []
+    r, layer, series = hits[0]
+    st = stage_of_name(layer, spec.num_stages)
+    return [finding(run, "HNL808", ("optimizer", "lr_multiplier", st),
+                    message=(f"max attention logit passes {max_logit:g} and is still rising over the last "
+                             f"{afrac:.0%} of the probe in {len(hits)} of {len(ones)} seeds (seed {r.seed}: "
+                             f"{layer} reached {series[-1][1]:.1f})"),
+                    data={"measured": series[-1][1], "threshold": max_logit, "step": series[-1][0], "stage": st,
+                          "layer": layer, "seeds": len(hits), "of": len(ones)})]
+
+
+def _stale_v_findings(res: ProbeResult, one: ProbeRun, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
+    """Stale second moment after warmup (per tensor, consecutive steps), first seed's 1x run."""
+    out = []
     lim, need = _opt(options, "HNL809", "max_rms"), _opt(options, "HNL809", "consecutive")
     streak: dict[str, int] = {}
     flagged: set[str] = set()
@@ -327,45 +438,72 @@ def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Di
                                    message=(f"RMS(g^2/v_hat) of {name} above {lim:g} for {need} consecutive steps "
                                             f"after warmup (step {t}, value {v:.2f}): Adam's second moment lags"),
                                    data={"measured": v, "threshold": lim, "step": t, "stage": st, "tensor": name}))
-    # Router boundary rate vs 1/N. Early routers swing widely (0.02-0.9 within 60 steps on the tiny
-    # model), so a finding needs the 1x run *and* the 0.5x control out of the band on the same side.
+    return out
+
+
+def _boundary_side(r: ProbeRun, s: int, N: float, lo: float, hi: float) -> tuple[Optional[str], float, list[float]]:
+    rates = [st.boundary_rates[s] for st in r.steps]
+    end = statistics.fmean(_tail(rates, 0.25))
+    q = max(1, len(rates) // 4)
+    quarters = [statistics.fmean(rates[i * q:(i + 1) * q]) for i in range(4) if rates[i * q:(i + 1) * q]]
+    side = "low" if end < lo / N else "high" if end > hi / N else None
+    if side is None and all(b < a for a, b in zip(quarters, quarters[1:])) and end < 0.05:
+        side = "low"  # monotone drift toward 0: no chunks
+    if side is None and all(b > a for a, b in zip(quarters, quarters[1:])) and end > 0.95:
+        side = "high"  # monotone drift toward 1: no compression
+    return side, end, quarters
+
+
+def _boundary_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
+    """Router boundary rate vs 1/N. Early routers swing widely (0.02-0.9 within 60 steps on the tiny
+    model), so a seed counts only when its 1x run *and* its 0.5x control leave the band on the same
+    side, and a finding needs that in a majority of the complete pairs."""
+    out = []
     lo, hi = _opt(options, "HNL810", "low"), _opt(options, "HNL810", "high")
+    pairs = res.complete_pairs()
+    if not pairs:
+        return out
     for s, N in enumerate(spec.target_ratios[: spec.num_stages]):
-        verdicts = []
-        for r in [x for x in (one, half) if x is not None and x.steps and not x.nonfinite]:
-            rates = [st.boundary_rates[s] for st in r.steps]
-            end = statistics.fmean(_tail(rates, 0.25))
-            q = max(1, len(rates) // 4)
-            quarters = [statistics.fmean(rates[i * q:(i + 1) * q]) for i in range(4) if rates[i * q:(i + 1) * q]]
-            side = "low" if end < lo / N else "high" if end > hi / N else None
-            if side is None and all(b < a for a, b in zip(quarters, quarters[1:])) and end < 0.05:
-                side = "low"  # monotone drift toward 0: no chunks
-            if side is None and all(b > a for a, b in zip(quarters, quarters[1:])) and end > 0.95:
-                side = "high"  # monotone drift toward 1: no compression
-            verdicts.append((side, end, quarters))
-        sides = {v[0] for v in verdicts}
-        if verdicts and len(sides) == 1 and None not in sides:
-            side, end, quarters = verdicts[0]
-            ctrl = f"; the 0.5x control ends at {verdicts[1][1]:.3f}" if len(verdicts) > 1 else ""
-            out.append(finding(run, "HNL810", ("routing", "target_ratio", s),
-                               message=(f"stage {s} router selects {end:.3f} of positions as boundaries over the last "
-                                        f"25% of the probe (target 1/N = {1 / N:.3f}, band [{lo / N:.3f}, {hi / N:.3f}]; "
-                                        f"quarter means {', '.join(f'{x:.3f}' for x in quarters)}{ctrl})"),
-                               data={"measured": end, "threshold": [lo / N, hi / N], "step": n, "stage": s,
-                                     "side": side, "quarters": quarters,
-                                     "control": verdicts[1][1] if len(verdicts) > 1 else None}))
-    # Context: grad norms with clipping, never as "explosion".
+        agreeing = []
+        for a, b in pairs:
+            va, vb = _boundary_side(a, s, N, lo, hi), _boundary_side(b, s, N, lo, hi)
+            if va[0] is not None and va[0] == vb[0]:
+                agreeing.append((a.seed, va, vb))
+        sides = {v[1][0] for v in agreeing}
+        if 2 * len(agreeing) <= len(pairs) or len(sides) != 1:
+            continue
+        seed, (side, end, quarters), ctrl = agreeing[0]
+        out.append(finding(run, "HNL810", ("routing", "target_ratio", s),
+                           message=(f"stage {s} router selects {end:.3f} of positions as boundaries over the last "
+                                    f"25% of the probe (seed {seed}; target 1/N = {1 / N:.3f}, band "
+                                    f"[{lo / N:.3f}, {hi / N:.3f}]; quarter means "
+                                    f"{', '.join(f'{x:.3f}' for x in quarters)}; the 0.5x control ends at "
+                                    f"{ctrl[1]:.3f}); {len(agreeing)} of {len(pairs)} seeds agree"),
+                           data={"measured": end, "threshold": [lo / N, hi / N], "step": len(pairs[0][0].steps),
+                                 "stage": s, "side": side, "quarters": quarters, "control": ctrl[1],
+                                 "seeds": len(agreeing), "of": len(pairs)}))
+    return out
+
+
+def _summary(res: ProbeResult, one: ProbeRun, spec: TrainSpec, run: Any, options: dict,
+             found: list[Diagnostic]) -> Diagnostic:
+    """HNL814: what the probe ran and measured; the runner prefixes PASS only when it is one."""
+    frac = _opt(options, "HNL807", "tail_fraction")
     norms = [s.grad_norm for s in one.steps if math.isfinite(s.grad_norm)]
     clipped = sum(s.clipped for s in one.steps) / max(1, len(one.steps))
-    res_ctx = (f"pre-clip grad norm median {statistics.median(norms):.3g}, max {max(norms):.3g}, "
-               f"{clipped:.0%} of steps clipped (clipping bounded those updates)") if norms else ""
-    warns = [f for f in out if f.severity >= Severity.WARNING]
-    summary = (f"probe: {n} steps ({res.warmup} warmup) at peak LR x{', x'.join(f'{r.multiple:g}' for r in res.runs)}; "
-               f"{res.margin or 'no margin run'}; {res_ctx}")
-    out.append(finding(run, "HNL814", ("optimizer", "lr"), message=summary,
-                       data={"steps": n, "warmup": res.warmup, "peak_lrs": spec.peak_lrs(),
-                             "tail_loss": {str(r.multiple): (statistics.fmean(_tail(r.losses(), frac))
-                                                             if r.steps and not r.nonfinite else None)
-                                           for r in res.runs},
-                             "margin": res.margin, "clipped_fraction": clipped, "warnings": len(warns)}))
-    return out
+    ctx = (f"pre-clip grad norm median {statistics.median(norms):.3g}, max {max(norms):.3g}, "
+           f"{clipped:.0%} of steps clipped (context only)") if norms else ""
+    pairs = res.complete_pairs()
+    plan = res.plan.describe() if res.plan else f"{len(one.steps)} steps"
+    dec = res.decision
+    summary = (f"probe: {plan}; {len(pairs)} of {res.pairs_planned} pairs complete; "
+               f"{dec.summary() if dec else 'LR edge not decided'}; {res.margin or 'no margin run'}; {ctx}")
+    warns = [f for f in found if f.severity >= Severity.WARNING]
+    return finding(run, "HNL814", ("optimizer", "lr"), message=summary,
+                   data={"steps": len(one.steps), "warmup": res.warmup, "peak_lrs": spec.peak_lrs(),
+                         "seeds": len(pairs), "pairs_planned": res.pairs_planned,
+                         "outcome": dec.outcome if dec else None,
+                         "tail_loss": {f"{r.seed}:{r.multiple:g}": (tail_mean(r.losses(), frac)
+                                                                    if r.steps and not r.nonfinite else None)
+                                       for r in res.runs},
+                         "margin": res.margin, "clipped_fraction": clipped, "warnings": len(warns)})

@@ -2,7 +2,11 @@
 
 ``run_dry_run_for(run, opts)`` returns a :class:`DryRunResult`: findings (Diagnostics with
 ``phase`` and ``evidence``), per-phase timings and the raw curves for the JSON/HTML report.
-Ctrl-C or an exhausted ``--time-budget`` stops cleanly and reports what was measured.
+
+The plan is in steps, never in seconds: smoke steps, probe seeds and probe steps follow from
+the config and the options alone, so the same config gets the same verdict on a busy laptop and
+an idle CI runner. ``--time-budget`` (CPU default 900 s) is only a safety stop: a run it cuts
+short (or Ctrl-C) ends with the warning HNL815 naming what did not run, never with a PASS.
 """
 
 from __future__ import annotations
@@ -17,32 +21,17 @@ from ..diagnostics import Diagnostic, Severity
 from .build import DryRunOptions, TrainSetup, build_setup, spec_from_run
 from .codes import finding
 from .data import load_corpus
+from .decide import NOT_PAST, ProbePlan, plan_probe
 from .smoke import run_smoke
 
-__all__ = ["DryRunResult", "run_dry_run_for", "plan_probe"]
+__all__ = ["DryRunResult", "run_dry_run_for", "probe_plan", "CPU_SAFETY_STOP_S"]
 
-CPU_BUDGET_S = 85.0  # default wall-clock budget on CPU (bench target: < 90 s per example config)
-DEFAULT_PROBE_STEPS = 120
-MIN_PROBE_STEPS = 40
+CPU_SAFETY_STOP_S = 900.0  # a stuck or oversized CPU dry-run still ends; never shapes the plan
 
 
-def plan_probe(opts: DryRunOptions, step_cost: float, remaining: Optional[float]) -> tuple[int, tuple[float, ...], str]:
-    """Probe length and LR multiples that fit ``remaining`` seconds at ``step_cost`` s/step.
-
-    Explicit ``--steps`` is kept (the deadline still stops it cleanly); otherwise prefer 100-120
-    steps with all three runs, then drop the 2x margin run, then shorten (never below 40).
-    """
-    mults = tuple(opts.probe_multiples)
-    if opts.probe_steps is not None or remaining is None:
-        return opts.probe_steps or DEFAULT_PROBE_STEPS, mults, ""
-    fit = lambda runs: int(remaining / max(step_cost * runs, 1e-9))  # noqa: E731
-    if fit(len(mults)) >= 100:
-        return min(DEFAULT_PROBE_STEPS, fit(len(mults))), mults, ""
-    core = tuple(m for m in mults if m != 2.0)
-    steps = max(MIN_PROBE_STEPS, min(DEFAULT_PROBE_STEPS, fit(len(core))))
-    note = (f"time budget: probe planned at {steps} steps x {len(core)} runs "
-            f"({step_cost:.2f} s/step measured in the smoke phase); 2x margin run dropped")
-    return steps, core, note
+def probe_plan(opts: DryRunOptions, seed: int) -> ProbePlan:
+    """The probe plan for these options (first seed = the config's or ``--seed``)."""
+    return plan_probe(opts.probe_steps, opts.probe_seeds, seed, opts.probe_multiples)
 
 
 @dataclass
@@ -61,9 +50,20 @@ class DryRunResult:
     def failed(self) -> bool:
         return any(f.severity >= Severity.ERROR for f in self.findings)
 
+    @property
+    def passed(self) -> bool:
+        """Every planned check ran, nothing at warning or above, and the LR edge was decided
+        "not past". An inconclusive or cut-short run is not a pass."""
+        if self.interrupted or any(f.severity >= Severity.WARNING for f in self.findings):
+            return False
+        if "probe" in self.info.get("phases", ("probe",)):
+            return self.probe is not None and self.probe.decision is not None and \
+                self.probe.decision.outcome == NOT_PAST
+        return self.smoke is not None
+
     def to_dict(self) -> dict[str, Any]:
         out = {"file": self.file, "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
-               "info": self.info, "interrupted": self.interrupted,
+               "info": self.info, "interrupted": self.interrupted, "passed": self.passed,
                "findings": [f.to_dict() for f in self.findings]}
         if self.smoke is not None:
             out["smoke"] = {"steps": [s.__dict__ for s in self.smoke.steps], "unchanged": self.smoke.unchanged}
@@ -85,6 +85,7 @@ def _setup_info(setup: TrainSetup) -> dict[str, Any]:
                               "weight_decay": g.get("weight_decay"), "params": len(g["params"])}
                              for g in setup.optimizer.param_groups],
         "peak_lrs": setup.spec.peak_lrs(), "assumed": setup.spec.assumed,
+        "grad_clip": setup.spec.grad_clip, "target_ratios": setup.spec.target_ratios,
     }
 
 
@@ -103,7 +104,7 @@ def run_dry_run_for(run: Any, opts: DryRunOptions, log: Callable[[str], None] = 
 
 def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunResult, start: float,
          on_cpu: bool) -> DryRunResult:
-    budget = opts.time_budget if opts.time_budget else (CPU_BUDGET_S if on_cpu else None)
+    budget = opts.time_budget if opts.time_budget else (CPU_SAFETY_STOP_S if on_cpu else None)
     deadline = start + budget if budget else None
     if on_cpu:
         torch.set_num_threads(1)  # deterministic reductions and fair on shared CI cores
@@ -137,6 +138,14 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
                          f"{spec.batch_size} x {spec.seq_len} exceeds the device's {total / 2**30:.1f} GiB; "
                          "the dry-run continues on the proxy"),
                 data={"measured": setup.full_memory_bytes, "threshold": total}))
+    low = [n for n, p in setup.model.named_parameters() if p.requires_grad and p.dtype in (torch.bfloat16, torch.float16)]
+    if low:  # decided by the built optimizer's tensors, whatever the LR; HNL803 then measures the harm
+        res.findings.append(finding(
+            run, "HNL812", ("training", "param_dtype"), phase="build",
+            message=(f"{len(low)} trainable parameters are stored in {spec.param_dtype} (e.g. {', '.join(low[:3])}); "
+                     "AdamW updates below half a storage spacing round away (near 1.0 the bf16 spacing is "
+                     "0.008), so warmup, the decay tail and small-gradient tensors stop learning"),
+            data={"measured": len(low), "threshold": 0, "params": low[:20]}))
     for note in setup.notes:
         log(note)
     log(f"built {setup.scale} model: {setup.param_count:,} params, memory estimate "
@@ -149,6 +158,9 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     log(f"effective peak LR per stage (base x multiplier): {peak}")
     corpus = load_corpus(opts.data)
     res.info["data"] = corpus.name
+    res.info["phases"] = list(opts.phases)
+    res.info["tail_fraction"] = opts.options.get("HNL807", {}).get("tail_fraction", 0.25)
+    res.info["time_budget_s"] = budget
     try:
         _phases(res, run, opts, spec, setup, corpus, seed, deadline, budget, log)
     except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
@@ -161,27 +173,38 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     return res
 
 
-def _with_scope(found: list[Diagnostic], res: DryRunResult, setup: TrainSetup) -> list[Diagnostic]:
+def _with_scope(found: list[Diagnostic], res: DryRunResult, setup: TrainSetup, passed: bool) -> list[Diagnostic]:
     """Put the scale and, on a pass, the scope statement into the HNL814 summary."""
     from dataclasses import replace as _replace
 
     from .verdict import scope_statement
 
-    passed = not any(f.severity >= Severity.WARNING for f in [*res.findings, *found])
     out = []
     for f in found:
         if f.code == "HNL814":
             data = dict(f.data or {}, scale=setup.scale,
                         proxy_widths=setup.proxy.widths if setup.proxy else None)
-            msg = f"PASS: {scope_statement(res.info, data.get('steps', 0))}. {f.message}" if passed else f.message
+            msg = f"PASS: {scope_statement(res.info, res.probe)}. {f.message}" if passed else f.message
             f = _replace(f, message=msg, data=data)
         out.append(f)
     return out
 
 
+def _stopped(run: Any, res: DryRunResult, phase: str, what: str) -> Diagnostic:
+    why = (f"the time budget ({res.info.get('time_budget_s'):g} s, a safety stop)"
+           if res.info.get("time_budget_s") else "an interrupt")
+    return finding(run, "HNL815", ("training",), phase=phase,
+                   message=f"inconclusive: the dry-run was stopped by {why} during the {phase} phase; not run: {what}. "
+                           "This is not a pass",
+                   data={"phase": phase, "not_run": what})
+
+
 def _phases(res: DryRunResult, run: Any, opts: DryRunOptions, spec: Any, setup: TrainSetup, corpus: Any,
             seed: int, deadline: Optional[float], budget: Optional[float], log: Callable[[str], None]) -> None:
     """Smoke, then (unless it failed) the probe; results land in ``res``."""
+    plan = probe_plan(opts, seed) if "probe" in opts.phases else None
+    if plan is not None:
+        res.info["probe_plan"] = plan.describe()
     if "smoke" in opts.phases:
         t0 = time.monotonic()
         smoke = run_smoke(setup, corpus, run, opts.options, opts.smoke_steps, seed, deadline, log)
@@ -190,31 +213,28 @@ def _phases(res: DryRunResult, run: Any, opts: DryRunOptions, spec: Any, setup: 
         res.findings += smoke.findings
         res.interrupted |= smoke.interrupted
         if smoke.interrupted:
-            res.findings.append(finding(run, "HNL815", ("training",), "dry-run stopped during the smoke phase "
-                                        f"after {len(smoke.steps)} steps; later phases not run"))
+            what = (f"smoke steps {len(smoke.steps) + 1}-{opts.smoke_steps} and the frozen-parameter check "
+                    "at peak LR (HNL803)" if len(smoke.steps) < opts.smoke_steps
+                    else "the frozen-parameter check at peak LR (HNL803)")
+            if plan is not None:
+                what += f"; the whole probe ({plan.describe()})"
+            res.findings.append(_stopped(run, res, "smoke", what))
             return
     if "probe" in opts.phases and not res.failed:
         from dataclasses import replace
 
         from .probe import run_probe  # heavier; only when asked for
 
-        micro = max(1, len(res.smoke.steps) * setup.grad_accum + 3) if res.smoke else 0
-        cost = res.timings.get("smoke", 0.0) / micro * (opts.probe_accum or setup.grad_accum) if micro else 0.0
-        remaining = deadline - time.monotonic() - 0.05 * (budget or 0) if deadline else None
-        steps, mults, note = plan_probe(opts, cost, remaining)
-        if note:
-            log(note)
-            res.info["probe_plan"] = note
         t0 = time.monotonic()
-        probe = run_probe(spec, replace(opts, probe_steps=steps, probe_multiples=mults), run, corpus, seed,
-                          deadline, log, setup)
+        probe = run_probe(spec, replace(opts, probe_seeds=len(plan.seeds)), run, corpus, plan, deadline, log, setup)
         res.timings["probe"] = time.monotonic() - t0
         res.probe = probe
-        res.findings += _with_scope(probe.findings, res, setup)
         res.interrupted |= probe.interrupted
         if probe.interrupted:
-            res.findings.append(finding(run, "HNL815", ("training",), phase="probe",
-                                        message=f"dry-run stopped during the probe after {probe.steps_run} steps "
-                                                "at 1x; verdicts use only the steps measured"))
+            probe.findings.append(_stopped(run, res, "probe", ", ".join(probe.not_run())))
+        passed = not res.interrupted and not any(f.severity >= Severity.WARNING for f in [*res.findings,
+                                                                                             *probe.findings]) \
+            and probe.decision is not None and probe.decision.outcome == NOT_PAST
+        res.findings += _with_scope(probe.findings, res, setup, passed)
     elif "probe" in opts.phases:
         log("probe skipped: the smoke phase failed (fix numerics first)")

@@ -16,12 +16,38 @@ from ..diagnostics import Severity
 __all__ = ["format_verdict", "scope_statement", "write_report"]
 
 
-def scope_statement(info: dict, steps: int) -> str:
-    """The bounded claim a pass makes (docs/evidence.md §6)."""
+def scope_statement(info: dict, probe: Any = None) -> str:
+    """The bounded claim a pass makes (docs/evidence.md §6): what ran, and what it does not say."""
     where = (f"a proxy of widths {info.get('proxy_widths')} (configured {info.get('configured_widths')})"
              if info.get("scale") == "proxy" else "the full model")
-    return (f"no numeric or LR-edge problem found in {steps} steps at peak LR on {where}; loss spikes "
-            "caused by particular data at particular weights cannot be ruled out")
+    dec = getattr(probe, "decision", None)
+    steps = probe.plan.steps - probe.plan.warmup if probe is not None and probe.plan else 0
+    if dec is None or dec.mean is None:
+        return f"no numeric problem found on {where}"
+    return (f"not grossly past the LR edge: over {dec.n} seeds the configured peak LR trained no worse than "
+            f"0.5x by more than {dec.margin:g} nats (gap {dec.mean:+.3f} +- {dec.se:.3f}) in {steps} steps "
+            f"held at peak on {where}, and no numeric problem was found. This does not say the LR is "
+            "near-optimal; loss spikes caused by particular data at particular weights cannot be ruled out")
+
+
+def headline(res: Any) -> str:
+    """One line: PASS / WARN / FAIL / INCONCLUSIVE and why."""
+    shown = [f for f in res.findings if f.code != "HNL814"]
+    worst = max((f.severity for f in shown), default=None)
+    if res.passed:
+        return "PASS: " + scope_statement(res.info, res.probe)
+    if worst is not None and worst >= Severity.WARNING:
+        n = sum(f.severity >= Severity.WARNING for f in shown)
+        label = "FAIL" if worst >= Severity.ERROR else "WARN"
+        if res.interrupted:
+            label += " (inconclusive: stopped before the plan completed)"
+        codes = ", ".join(sorted({f.code for f in shown if f.severity >= Severity.WARNING}))
+        return f"{label}: {n} finding(s) need attention ({codes})"
+    dec = getattr(res.probe, "decision", None)
+    if dec is not None:
+        return ("INCONCLUSIVE: the probe could not tell whether the configured peak LR is past the knee "
+                f"({dec.n} seeds); not a pass (see HNL816)")
+    return "INCONCLUSIVE: not every planned check ran; not a pass"
 
 
 def format_verdict(res: Any) -> str:
@@ -31,6 +57,12 @@ def format_verdict(res: Any) -> str:
     if info.get("peak_lrs"):
         lines.append("effective peak LR per stage: " +
                      ", ".join(f"s{s}={lr:.3g}" for s, lr in enumerate(info["peak_lrs"])))
+    if info.get("probe_plan"):
+        ran = res.probe is not None or "probe" not in info.get("phases", ["probe"])
+        lines.append(f"probe plan: {info['probe_plan']}" + ("" if ran else " (not run)"))
+    dec = getattr(res.probe, "decision", None)
+    if dec is not None:
+        lines.append(dec.summary())
     if res.probe is not None and res.probe.margin is not None:
         lines.append(f"margin: {res.probe.margin}")
     shown = [f for f in res.findings if f.code != "HNL814"]
@@ -39,27 +71,21 @@ def format_verdict(res: Any) -> str:
         for f in sorted(shown, key=lambda d: (-int(d.severity), d.code)):
             lines.append(f"{f.code:<7} {f.severity.label:<8} {f.phase:<6} {f.evidence or '-':<10} "
                          f"{f.key or '-':<28} {f.message}")
-    worst = max((f.severity for f in shown), default=None)
-    if worst is None or worst < Severity.WARNING:
-        lines.append("PASS: " + scope_statement(info, res.probe.steps_run if res.probe is not None else 0))
-    else:
-        lines.append(f"{'FAIL' if worst >= Severity.ERROR else 'WARN'}: "
-                     f"{sum(f.severity >= Severity.WARNING for f in shown)} finding(s) need attention")
+    lines.append(headline(res))
     if res.interrupted:
-        lines.append("(interrupted: only what was measured before the stop is reported)")
+        lines.append("(stopped: only what was measured before the stop is reported)")
     t = res.timings
     lines.append("phase times: " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items()))
     return "\n".join(lines)
 
 
 def write_report(results: list[Any], path: str) -> list[str]:
-    """``.json``: machine-readable; ``.html``: the same data with curves as inline SVG-free tables."""
+    """``.json``: machine-readable; ``.html``: a readable page (verdict first, plots; see htmlreport)."""
     data = _finite({"version": 1, "results": [r.to_dict() for r in results]})
     if path.endswith(".html"):
-        body = "".join(f"<h2>{_esc(r.file)}</h2><pre>{_esc(format_verdict(r))}</pre>{_curves_svg(r)}"
-                       for r in results)
-        text = (f"<!doctype html><meta charset=utf-8><title>hnet-lint dry-run</title>{body}"
-                f"<h2>data</h2><pre>{_esc(json.dumps(data, indent=1, default=str))}</pre>")
+        from .htmlreport import render_html
+
+        text = render_html(results, data)
     else:
         text = json.dumps(data, indent=1, default=_default)
     with open(path, "w", encoding="utf-8") as fh:
@@ -80,8 +106,11 @@ def write_curves(results: list[Any], stem: str) -> list[str]:
         series = []
         if res.smoke is not None and res.smoke.steps:
             series.append(("smoke", 1.0, res.smoke.steps))
-        for run in (res.probe.runs if res.probe is not None else []):
-            series.append((f"probe-{run.multiple:g}x", run.multiple, run.steps))
+        runs = res.probe.runs if res.probe is not None else []
+        first = runs[0].seed if runs else None
+        for run in runs:  # the first seed keeps the short name; later seeds say theirs
+            tag = f"probe-{run.multiple:g}x" if run.seed == first else f"probe-seed{run.seed}-{run.multiple:g}x"
+            series.append((tag, run.multiple, run.steps))
         for name, multiple, steps in series:
             path = f"{stem}.{n}-{name}.jsonl"
             with MetricsWriter(path) as out:
@@ -91,45 +120,6 @@ def write_curves(results: list[Any], stem: str) -> list[str]:
                               compression=st.boundary_rates or None)
             written.append(path)
     return written
-
-
-def _curves_svg(res: Any) -> str:
-    """Probe curves for 0.5x / 1x / 2x (loss, pre-clip grad norm, max attention logit, boundary
-    rate of stage 0) as inline SVG, so users see the margin; empty without matplotlib or a probe."""
-    if res.probe is None or not res.probe.runs:
-        return ""
-    try:
-        import io
-
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return ""
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.2))
-    for r in res.probe.runs:
-        label = f"{r.multiple:g}x"
-        steps = [s.step for s in r.steps]
-        axes[0].plot(steps, [s.loss for s in r.steps], label=label)
-        axes[1].plot(steps, [s.grad_norm for s in r.steps], label=label)
-        logits = {}
-        for series in r.attn_logits.values():
-            for t, v in series:
-                logits[t] = max(logits.get(t, 0.0), v)
-        axes[2].plot(sorted(logits), [logits[t] for t in sorted(logits)], marker=".", label=label)
-        if r.steps and r.steps[0].boundary_rates:
-            axes[3].plot(steps, [s.boundary_rates[0] for s in r.steps], label=label)
-    for ax, title in zip(axes, ("loss", "pre-clip grad norm", "max attention logit", "boundary rate, stage 0")):
-        ax.set_title(title)
-        ax.set_xlabel("probe step")
-        ax.legend(fontsize=7)
-    buf = io.StringIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
 
 
 def _finite(obj: Any) -> Any:
@@ -147,7 +137,3 @@ def _default(obj: Any) -> Any:
     if isinstance(obj, float):
         return obj
     return str(obj)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

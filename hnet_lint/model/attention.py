@@ -69,10 +69,17 @@ def sdpa_attention(
 ) -> Tensor:
     """Reference attention through ``F.scaled_dot_product_attention``. q, k, v: (B, L, H, Dh)."""
     mask = attention_mask(seq, window_size)  # (B, 1, L, L); the diagonal is always allowed
+    dtype = q.dtype
+    if q.device.type == "cpu" and dtype in (torch.bfloat16, torch.float16):
+        # CPU's half-precision SDPA kernel picks its path from the CPU's features, not from the
+        # dispatched ISA: under ATEN_CPU_CAPABILITY=default on an AVX-512 host it raises
+        # ("pack_vnni2 is only supported when avx512 is supported"). fp32 runs everywhere, and
+        # flash kernels accumulate in fp32 anyway; the output is cast back.
+        q, k, v = q.float(), k.float(), v.float()
     out = F.scaled_dot_product_attention(
         q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=mask, scale=softmax_scale
     )  # (B, H, L, Dh)
-    return out.transpose(1, 2)  # (B, L, H, Dh)
+    return out.transpose(1, 2).to(dtype)  # (B, L, H, Dh)
 
 
 @torch.no_grad()

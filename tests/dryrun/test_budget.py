@@ -5,29 +5,69 @@ from __future__ import annotations
 import torch
 
 from hnet_lint.dryrun.build import DryRunOptions
-from hnet_lint.dryrun.runner import plan_probe
+from hnet_lint.diagnostics import Severity
 from hnet_lint.dryrun.verdict import format_verdict, write_report
 
 from .conftest import TINY_MODEL, dry, write_config
 
 
-def test_planner_drops_the_margin_run_before_shortening() -> None:
-    opts = DryRunOptions()
-    assert plan_probe(opts, 0.1, 60.0)[:2] == (120, (1.0, 0.5, 2.0))
-    steps, mults, note = plan_probe(opts, 0.4, 60.0)
-    assert mults == (1.0, 0.5) and steps == 75 and "dropped" in note
-    assert plan_probe(opts, 5.0, 60.0)[0] == 40  # never below 40; the deadline stops it cleanly
-    assert plan_probe(DryRunOptions(probe_steps=7), 5.0, 1.0)[0] == 7  # explicit --steps is kept
+def test_plan_does_not_depend_on_the_clock() -> None:
+    from hnet_lint.dryrun.runner import probe_plan
+
+    assert probe_plan(DryRunOptions(), 0) == probe_plan(DryRunOptions(time_budget=5.0), 0)
+    plan = probe_plan(DryRunOptions(probe_seeds=5, probe_steps=120), 3)
+    assert plan.seeds == (3, 4, 5, 6, 7) and plan.steps == 120 and plan.warmup == 40
 
 
-def test_tiny_budget_stops_cleanly(tmp_path) -> None:
-    res = dry(write_config(tmp_path), time_budget=1.0, smoke_steps=50, probe_steps=None)
-    assert res.interrupted
-    assert any(f.code == "HNL815" for f in res.findings) or res.probe is not None
-    assert "interrupted" in format_verdict(res)
+def test_run_stopped_in_the_smoke_phase_is_inconclusive_never_a_pass(tmp_path) -> None:
+    res = dry(write_config(tmp_path), time_budget=1e-9, smoke_steps=50, probe_steps=None)
+    assert res.interrupted and not res.passed
+    stop = [f for f in res.findings if f.code == "HNL815"]
+    assert stop and stop[0].severity == Severity.WARNING
+    assert "inconclusive" in stop[0].message and "not run: smoke steps 1-50" in stop[0].message
+    assert "the whole probe (3 seeds x (1x, 0.5x) x 100 steps" in stop[0].message
+    text = format_verdict(res)
+    assert "PASS" not in text and "WARN (inconclusive" in text
     out = tmp_path / "r.html"
     write_report([res], str(out))
-    assert "dry-run verdict" in out.read_text()
+    html = out.read_text()
+    assert 'class="verdict warn"' in html and "WARN (inconclusive: stopped before the plan completed)" in html
+
+
+def test_cli_exit_code_is_1_when_the_budget_cuts_the_run(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from hnet_lint.cli import cli
+
+    path = write_config(tmp_path)
+    result = CliRunner().invoke(cli, [str(path), "--dry-run", "--time-budget", "0.000001", "--select", "HNL8",
+                                      "--no-cache"])
+    assert result.exit_code == 1, result.output
+    assert "PASS" not in result.output and "HNL815" in result.output
+
+
+def test_run_stopped_in_the_probe_decides_on_complete_pairs_only(tmp_path, monkeypatch) -> None:
+    """Ctrl-C (or the safety stop) in seed 1's control: seed 0's pair is judged, the rest named."""
+    import hnet_lint.dryrun.probe as probe
+
+    real, calls = probe.train_step, {"n": 0}
+
+    def step(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2 * 20 + 20 + 5:  # seed 0 at 1x and 0.5x (20 each), seed 1 at 1x, 5 steps of its control
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(probe, "train_step", step)
+    res = dry(write_config(tmp_path), probe_steps=20, probe_seeds=3)
+    assert res.interrupted and not res.passed
+    assert [(r.seed, r.multiple, r.complete) for r in res.probe.runs] == [
+        (0, 1.0, True), (0, 0.5, True), (1, 1.0, True), (1, 0.5, False)]
+    assert res.probe.decision.n == 1
+    stop = [f for f in res.findings if f.code == "HNL815"][0]
+    assert stop.severity == Severity.WARNING and stop.phase == "probe"
+    assert "not run: seed 1 at 0.5x, seed 2 at 1x, seed 2 at 0.5x" in stop.message
+    assert not any(f.message.startswith("PASS") for f in res.findings)
 
 
 def test_from_checkpoint_full_scale(tmp_path) -> None:

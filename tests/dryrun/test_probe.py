@@ -1,10 +1,11 @@
-"""Phase 3 and the CLI: the sane config passes with a scope statement; faults are caught by the probe.
+"""Phase 3 end to end, only where the margin is wide on every CPU; the decision rule itself is
+tested on constructed numbers in test_decide.py.
 
-Probe settings: 60 steps (30 warmup to peak, 30 held), configured LR vs 0.5x on identical init and
-batches. On the tiny model the knee sits between base lr 1e-2 and 3e-2 (stage 0 runs at 2x); where
-exactly moves with small numeric changes to the model (3e-2 was flagged before a model-branch merge
-and is not after it: 1x 2.957 vs 0.5x 3.032), so the edge test uses 6e-2 (1x worse than 0.5x by
-0.28 nats, threshold 0.05) and the control config is 20x lower (3e-3; 1x better by 0.34 nats).
+Measured (tests' tiny model, 5 seeds, AVX2 and ``ATEN_CPU_CAPABILITY=default``): at base LR 3e-3
+every seed's 1x-minus-0.5x gap is between -0.30 and -0.15 nats (60 or 100 probe steps), at 0.12
+between +0.09 and +0.58; the decision's bands sit at most at -0.18 and at least at +0.11, against
+a margin of 0.05 and a lower bound that must clear 0. A single-seed probe at 6e-2 (the old test)
+was flagged in 2 of 5 seeds: that LR is within noise and is not asserted on.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from hnet_lint.cli import cli
 
 from hnet_lint.dryrun.build import spec_from_run
+from hnet_lint.dryrun.decide import plan_probe
 from hnet_lint.dryrun.probe import ProbeResult, ProbeRun, judge
 from hnet_lint.dryrun.train import StepStats
 
@@ -46,15 +48,17 @@ def test_sane_config_passes_with_scope_statement(sane_cli) -> None:
     bad = [f for f in res["findings"] if f["severity"] in ("warning", "error")]
     assert bad == [], bad
     assert result.exit_code == 0, result.output
-    assert "PASS: no numeric or LR-edge problem found in 60 steps at peak LR" in result.output
+    assert "PASS: not grossly past the LR edge: over 3 seeds" in result.output
+    assert "This does not say the LR is near-optimal" in result.output
     assert "loss spikes caused by particular data at particular weights cannot be ruled out" in result.output
     assert "effective peak LR per stage: s0=0.006, s1=0.003" in result.output
     summary = [f for f in res["findings"] if f["code"] == "HNL814"]
     assert summary and summary[0]["phase"] == "probe" and "margin" in summary[0]["data"]
-    assert summary[0]["message"].startswith("PASS: no numeric or LR-edge problem found in 60 steps")
+    assert summary[0]["message"].startswith("PASS: not grossly past the LR edge")
     assert summary[0]["data"]["scale"] == "proxy" and summary[0]["data"]["proxy_widths"] == [64, 96]
+    assert res["passed"] is True and res["probe"]["decision"]["outcome"] == "not past the knee"
     runs = res["probe"]["runs"]
-    assert [r["multiple"] for r in runs] == [1.0, 0.5, 2.0]
+    assert [(r["seed"], r["multiple"]) for r in runs] == [(0, 1.0), (0, 0.5), (1, 1.0), (1, 0.5), (2, 1.0), (2, 0.5)]
     assert all(len(r["loss"]) == PROBE_STEPS for r in runs)
     assert runs[0]["attn_max_logit"] and runs[0]["mamba"] and runs[0]["update_ratio"]
     assert len(runs[0]["boundary_rates"]) == PROBE_STEPS and all(0 <= r[0] <= 1 for r in runs[0]["boundary_rates"])
@@ -63,27 +67,29 @@ def test_sane_config_passes_with_scope_statement(sane_cli) -> None:
     assert any(d["code"] == "HNL814" and d["phase"] == "probe" for d in diags)
 
 
-def test_lr_past_the_edge_is_flagged_by_the_probe(tmp_path) -> None:
-    res = dry(write_config(tmp_path, lr="6.0e-2"), probe_multiples=(1.0, 0.5))
+def test_lr_far_past_the_edge_is_flagged_over_seeds(tmp_path) -> None:
+    res = dry(write_config(tmp_path, lr="0.12"), probe_steps=None)  # the default plan: 3 seeds x 100 steps
     knee = [f for f in res.findings if f.code == "HNL807"]
     assert knee, res.findings
     f = knee[0]
     assert f.phase == "probe" and f.evidence == "heuristic"
     assert f.key == "optimizer.lr_multiplier[0]"  # stage 0 carries the largest multiplier
-    assert f.data["measured"] > f.data["threshold"]
-    assert "HNL808" in codes(res)  # attention logits pass 100 and keep rising at this LR
+    assert f.data["outcome"] == "past the knee" and f.data["seeds"] == 3 and f.data["lower"] > 0
+    assert all(g > 0 for g in f.data["gaps"])
     assert "gradient explosion" not in " ".join(x.message for x in res.findings)
-    assert "HNL803" not in codes(res) and "HNL802" not in codes(res)
+    assert "HNL803" not in codes(res) and "HNL802" not in codes(res) and not res.passed
 
 
-def test_lower_lr_control_is_not_flagged(tmp_path) -> None:
-    res = dry(write_config(tmp_path, lr="3.0e-3"), probe_multiples=(1.0, 0.5))
+def test_lower_lr_control_passes_over_seeds(tmp_path) -> None:
+    res = dry(write_config(tmp_path, lr="3.0e-3"), probe_steps=None)
     assert "HNL807" not in codes(res) and codes(res, 1) == set(), res.findings
+    assert res.probe.decision.outcome == "not past the knee" and res.probe.decision.upper < 0
+    assert res.passed
 
 
 def _fake_run(multiple: float, rates: list[float]) -> ProbeRun:
     steps = [StepStats(t, 1.0, 3.0, 1.0, 1.0, [1.0, 1.0], False, [r], 0.0, 0.0) for t, r in enumerate(rates)]
-    return ProbeRun(multiple, steps)
+    return ProbeRun(multiple, steps, planned=len(steps))
 
 
 def test_boundary_rate_rule(tmp_path) -> None:
@@ -98,7 +104,8 @@ def test_boundary_rate_rule(tmp_path) -> None:
     run = load_run(write_config(tmp_path))
     spec = spec_from_run(run)
     collapse = [0.4] * 10 + [0.2] * 10 + [0.05] * 10 + [0.01] * 30
-    res = ProbeResult(runs=[_fake_run(1.0, collapse), _fake_run(0.5, collapse)], warmup=30)
+    res = ProbeResult(runs=[_fake_run(1.0, collapse), _fake_run(0.5, collapse)], warmup=30,
+                      plan=plan_probe(60, 1, 0, (1.0, 0.5)))
     off = [f for f in judge(res, spec, run, {}) if f.code == "HNL810"]
     assert off and off[0].key == "routing.target_ratio[0]" and off[0].data["side"] == "low"
     assert off[0].span.line == 3
@@ -110,15 +117,15 @@ def test_boundary_rate_rule(tmp_path) -> None:
 
 def test_same_seed_same_report(tmp_path) -> None:
     path = write_config(tmp_path)
-    a = dry(path, probe_steps=8, probe_multiples=(1.0, 0.5))
-    b = dry(path, probe_steps=8, probe_multiples=(1.0, 0.5))
+    a = dry(path, probe_steps=8, probe_seeds=2)
+    b = dry(path, probe_steps=8, probe_seeds=2)
     assert [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]
     assert a.probe.to_dict() == b.probe.to_dict()
     assert [s.loss for s in a.smoke.steps] == [s.loss for s in b.smoke.steps]
     from hnet_lint.dryrun.verdict import write_report
 
     write_report([a], str(tmp_path / "r.html"))  # probe curves for 0.5x/1x as inline SVG
-    assert "<svg" in (tmp_path / "r.html").read_text()
+    assert "data:image/png;base64," in (tmp_path / "r.html").read_text()  # probe curves inline
 
 
 def test_dry_run_curves_are_read_by_analyze(tmp_path) -> None:
@@ -128,7 +135,7 @@ def test_dry_run_curves_are_read_by_analyze(tmp_path) -> None:
     from hnet_lint.dryrun.verdict import write_report
 
     path = write_config(tmp_path)
-    res = dry(path, probe_steps=8, probe_multiples=(1.0, 0.5))
+    res = dry(path, probe_steps=8, probe_seeds=1)
     write_report([res], str(tmp_path / "r.json"))
     smoke = tmp_path / "r.0-smoke.jsonl"
     half = tmp_path / "r.0-probe-0.5x.jsonl"
@@ -143,3 +150,33 @@ def test_dry_run_curves_are_read_by_analyze(tmp_path) -> None:
     assert lr0 == pytest.approx(peaks[0] * 0.5 * last.lr_factor)
     assert lr1 / lr0 == pytest.approx(peaks[1] / peaks[0])
     assert group.get("compression_0").values[-1] == pytest.approx(last.boundary_rates[0])
+
+
+def test_verdict_is_the_same_with_another_cpus_kernels(tmp_path) -> None:
+    """``ATEN_CPU_CAPABILITY=default`` (the kernels of a CPU without AVX2/AVX-512) moves every
+    gap like another seed; far from the edge the 3-seed outcome must not move."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    code = ("import sys, torch; torch.set_num_threads(1); sys.path.insert(0, 'tests')\n"
+            "from pathlib import Path\nfrom dryrun.conftest import dry, write_config\n"
+            "for lr in ('3.0e-3', '0.12'):\n"
+            "    d = Path(sys.argv[1]) / lr; d.mkdir()\n"
+            "    print(dry(write_config(d, lr=lr), probe_steps=None).probe.decision.outcome)\n")
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                         env=env, check=True)
+    assert out.stdout.split("\n")[:2] == ["not past the knee", "past the knee"], out.stderr
+
+
+def test_cli_probe_seeds_sets_the_number_of_pairs(tmp_path) -> None:
+    path = write_config(tmp_path)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, [str(path), "--dry-run", "--steps", "8", "--probe-seeds", "2",
+                                      "--smoke-steps", "2", "--report", str(out), "--select", "HNL8", "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    runs = json.loads(out.read_text())["results"][0]["probe"]["runs"]
+    assert [(r["seed"], r["multiple"]) for r in runs] == [(0, 1.0), (0, 0.5), (1, 1.0), (1, 0.5)]
+    assert "probe plan: 2 seeds x (1x, 0.5x) x 8 steps" in result.output

@@ -21,6 +21,8 @@ def test_bf16_parameters_are_frozen(tmp_path) -> None:
     assert f.span.line == 22  # the `param_dtype: bfloat16` line
     assert f.data["measured"] > 0.5 and f.data["threshold"] == 0.5
     assert "HNL802" not in codes(res)
+    storage = [f for f in res.findings if f.code == "HNL812"]  # the storage itself, decided at build
+    assert storage and storage[0].phase == "build" and storage[0].data["measured"] > 0
 
 
 def test_fp32_smoke_is_clean(tmp_path) -> None:

@@ -71,7 +71,8 @@ def test_static_path_never_imports_torch(tmp_path) -> None:
             "run_name='__main__')\nexcept SystemExit:\n    pass" % str(cfg))
     mods = _modules_after(lint)
     assert "hnet_lint.commands.lint" in mods and "torch" not in mods
-    mods = _modules_after("import hnet_lint, hnet_lint.dryrun.codes, hnet_lint.dryrun.schedule, hnet_lint.dryrun.proxy")
+    mods = _modules_after("import hnet_lint, hnet_lint.dryrun.codes, hnet_lint.dryrun.schedule, hnet_lint.dryrun.proxy, "
+                          "hnet_lint.dryrun.decide")
     assert "torch" not in mods
     assert math.isfinite(1.0)
 
