@@ -59,9 +59,9 @@ def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file:
     if mon.mixed_groups:
         m = mon.mixed_groups[0]
         mults = ", ".join(f"stage {s}: {x:g}" for s, x in sorted(m["multipliers"].items()))
-        how = (f" flattened into {', '.join(m['flat'][:2])} (a wrapper merged the original parameters "
-               "into one flat tensor, as FSDP1 with use_orig_params=False does; use FSDP2's "
-               "fully_shard or use_orig_params=True and keep one group per stage)" if m["flat"]
+        how = (f": a wrapper merged them into the flat tensor {', '.join(m['flat'][:2])}, as FSDP1 with "
+               "use_orig_params=False does (use FSDP2's fully_shard, or use_orig_params=True, and keep "
+               "one group per stage)" if m["flat"]
                else " (build one group per stage multiplier, e.g. with group_params)")
         out.append(finding(run, "HNL804", ("optimizer", "lr_multiplier"), phase="build", file=file,
                            message=(f"optimizer group {m['group']} holds {m['params']} parameters of stages "
