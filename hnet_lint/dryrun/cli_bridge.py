@@ -88,7 +88,7 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, npro
                 if nproc:
                     from .launch import run_distributed_dry_run
 
-                    res = run_distributed_dry_run(run, run_opts, nproc, engine, _log, file)
+                    res = run_distributed_dry_run(run, run_opts, nproc, engine, _log, file, settings)
                 else:
                     res = run_dry_run_for(run, run_opts, _log, file)
             except KeyboardInterrupt:

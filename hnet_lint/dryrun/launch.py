@@ -3,7 +3,8 @@
 The command is ``python -m torch.distributed.run --standalone --nproc-per-node N -m
 hnet_lint.dryrun.worker JOB_DIR`` (``--standalone``: a local rendezvous on a free port). The job
 directory is private (``mkdtemp``, mode 0700) and holds the linted run and options (pickled by
-this process, read by the workers) and rank 0's ``result.json``. A worker that hangs is stopped
+this process, read by the workers: the file's path, its settings and dialect, so each worker lints
+it again into the same run config) and rank 0's ``result.json``. A worker that hangs is stopped
 by a timeout of the time budget plus a margin; a launch that fails is reported as HNL801 with
 the tail of its stderr, never as a pass.
 """
@@ -51,12 +52,14 @@ def _result_from_json(data: dict[str, Any]) -> DryRunResult:
 
 
 def run_distributed_dry_run(run: Any, opts: DryRunOptions, nproc: int, engine: str,
-                            log: Callable[[str], None] = lambda s: None, file: str = "") -> DryRunResult:
+                            log: Callable[[str], None] = lambda s: None, file: str = "",
+                            settings: Any = None) -> DryRunResult:
     """Run build + smoke under ``engine`` on ``nproc`` processes; rank 0's merged result."""
     job = tempfile.mkdtemp(prefix="hnet-lint-dist-")
     try:
         with open(os.path.join(job, "job.pkl"), "wb") as fh:
-            pickle.dump((run, opts, engine), fh)
+            # the run itself holds schedule closures and cannot be pickled; the worker re-lints
+            pickle.dump((run.doc.path, settings, run.dialect, opts, engine), fh)
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
                "-m", "hnet_lint.dryrun.worker", job]
         env = dict(os.environ)

@@ -3,8 +3,8 @@
 Started by ``launch.py`` through ``python -m torch.distributed.run --standalone --nproc-per-node N
 -m hnet_lint.dryrun.worker JOB_DIR``; torch's launcher sets RANK/WORLD_SIZE/MASTER_* and
 ``init_process_group`` reads them (NCCL on CUDA, gloo on CPU). ``JOB_DIR`` (private, made by the
-parent) holds ``job.pkl``: the parent's linted run config and options (our own objects, never
-anything a config says). Every rank builds the same model from the config's seed, wraps it, and
+parent) holds ``job.pkl``: the config's path, the parent's settings, dialect and options (our
+own objects, never anything a config says); each rank lints the file again into the same run. Every rank builds the same model from the config's seed, wraps it, and
 trains its shard of each batch (batch ``k`` goes to rank ``k % N``):
 
 * ``ddp``: ``DistributedDataParallel`` (it broadcasts rank 0's weights and averages gradients).
@@ -180,7 +180,11 @@ def _result_json(res: DryRunResult) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     job = argv[0]
     with open(os.path.join(job, "job.pkl"), "rb") as fh:  # written by launch.py, mode 0700 dir
-        run, opts, engine = pickle.load(fh)
+        path, settings, dialect, opts, engine = pickle.load(fh)
+    from ..api import lint_paths
+
+    report = lint_paths([path], settings, dialect)
+    run = report.runs.get(path) or next(iter(report.runs.values()))
     cuda = opts.device != "cpu" and torch.cuda.is_available()
     if cuda:
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
