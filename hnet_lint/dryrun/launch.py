@@ -78,10 +78,12 @@ def run_distributed_dry_run(run: Any, opts: DryRunOptions, nproc: int, engine: s
             if line.startswith("[dry-run] "):
                 log(line[len("[dry-run] "):])
         path = os.path.join(job, "result.json")
-        if rc == 0 and os.path.exists(path):
+        if os.path.exists(path):  # written (atomically) by rank 0 after every rank's findings arrived
             with open(path, encoding="utf-8") as fh:
                 res = _result_from_json(json.load(fh))
             res.file = file or res.file
+            if rc != 0:
+                log(f"the workers exited with status {rc} after rank 0 wrote the complete result")
             return res
         res = DryRunResult(file=file or run.doc.path, interrupted=True)
         tail = "\n".join(line for line in stderr.splitlines() if not line.startswith("[dry-run] "))[-1500:]

@@ -204,9 +204,14 @@ def main(argv: list[str]) -> int:
                 json.dump(_result_json(res), fh)
             os.replace(tmp, os.path.join(job, "result.json"))
         dist.barrier()
-    finally:
+    except BaseException:
         dist.destroy_process_group()
-    return 0
+        raise
+    # Done: skip interpreter teardown. With gloo a C++ thread destroyed at exit sometimes aborts
+    # ("terminate called without an active exception") after the result is written.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
