@@ -31,7 +31,7 @@ rows = [f"| {f['code']} | {f['severity']} | {f['phase']} | {f['message'][:160]} 
         for f in res["findings"]]
 verdict = [l for l in open(out + ".stderr.txt") if l.startswith(("PASS", "WARN", "FAIL", "INCONCLUSIVE"))]
 text = "\n".join([
-    f"# Distributed dry-run on a GPU ({out.rsplit('-', 3)[-3:]})", "",
+    "# Distributed dry-run on a GPU", "",
     f"Command: `{cmd}` (exit {rc}, {wall} s wall including the launch)",
     f"Device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", "",
     f"Verdict: {verdict[-1].strip() if verdict else '(none printed)'}", "",
