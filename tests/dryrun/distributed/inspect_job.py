@@ -48,7 +48,7 @@ def optimizer_(model, lr_scale: float = 1.0):
     return opt
 
 
-def step_fn(model, opt, rank, world, average_ratio=True):
+def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1):
     def step(i: int):
         ratios = []
         for micro in range(2):
@@ -57,7 +57,8 @@ def step_fn(model, opt, rank, world, average_ratio=True):
             ((ce + 0.03 * ratio) / 2).backward()
             ratios.append(ratio.detach() / 2)
         opt.step()
-        opt.zero_grad(set_to_none=True)
+        if i % zero_every == zero_every - 1:
+            opt.zero_grad(set_to_none=True)
         logged = sum(ratios)
         if average_ratio:
             dist.all_reduce(logged, op=dist.ReduceOp.AVG)
@@ -76,8 +77,15 @@ def run(scenario: str, rank: int, world: int):
                 fully_shard(mod, **({"mp_policy": policy} if policy else {}))
         return fully_shard(m, **({"mp_policy": policy} if policy else {}))
 
-    average = True
-    if scenario == "ddp":
+    average, zero_every = True, 1
+    if scenario == "ddp-lr-scaled":  # the trainer multiplied the LR by the world size
+        model = DDP(model_())
+        opt = optimizer_(model, lr_scale=float(world))
+    elif scenario == "fsdp2-grads-not-zeroed":  # zero_grad every 3 steps only
+        model = shard(model_())
+        opt = optimizer_(model)
+        zero_every = 3
+    elif scenario == "ddp":
         model = DDP(model_())
         opt = optimizer_(model)
     elif scenario == "ddp-rank-seed":  # rank 1 initialised with another seed; no broadcast at init
@@ -98,7 +106,7 @@ def run(scenario: str, rank: int, world: int):
         opt = torch.optim.AdamW(model.parameters(), lr=CONFIG["lr"] * 2.0, weight_decay=0.1)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
-    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average), steps=2)
+    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every), steps=3 if zero_every > 1 else 2)
     return {"findings": [f.to_dict() for f in res.findings], "engine": res.engine, "rank": res.rank,
             "world_size": res.world_size, "steps": res.steps}
 

@@ -10,8 +10,8 @@ from .conftest import torchrun
 
 pytestmark = pytest.mark.distributed
 
-SCENARIOS = ["ddp", "ddp-rank-seed", "ddp-ratio-per-rank", "fsdp2-bf16-policy", "fsdp2-bf16-storage",
-             "fsdp1-flat"]
+SCENARIOS = ["ddp", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "fsdp2-bf16-policy",
+             "fsdp2-bf16-storage", "fsdp2-grads-not-zeroed", "fsdp1-flat"]
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,19 @@ def test_fsdp1_flattening_is_caught_as_multipliers_not_applied(results) -> None:
     assert f["data"]["flat"] and f["data"]["flat"][0].endswith("_flat_param")
     # decay exemptions collapse too: judged by the original names and shapes inside the flat tensor
     assert any(n.endswith("mixer.A_log") for n in _one(r, "HNL806")["data"]["params"])
+
+
+def test_lr_scaled_by_world_size_is_stated(results) -> None:
+    r = results["ddp-lr-scaled"]
+    assert _codes(r, "warning") == set()  # the ratios still match the multipliers
+    summary = _one(r, "HNL819")
+    assert summary["data"]["observed_over_configured"] == pytest.approx(2.0)
+    assert "scaled by the world size 2" in summary["message"]
+    assert "scaled by the world size" not in _one(results["ddp"], "HNL819")["message"]
+
+
+def test_grads_not_zeroed_caught_under_fsdp2(results) -> None:
+    """FSDP2 writes .grad itself (parameter hooks never fire): the output-gradient hook sees it."""
+    f = _one(results["fsdp2-grads-not-zeroed"], "HNL805")
+    assert f["data"]["step"] == 1
+    assert "HNL805" not in _codes(results["fsdp2-bf16-policy"])
