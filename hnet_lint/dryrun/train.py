@@ -189,6 +189,12 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
             logz_max = max(logz_max, float(lz.abs().max()))
         if measure is not None and micro == 0:
             measure(batch, out, logits)
+    if world > 1:  # report the run's loss and boundary rates, not rank 0's shard's
+        import torch.distributed as dist
+
+        t = torch.tensor([ce_sum, ratio_sum, *rates], dtype=torch.float64, device=dev)
+        dist.all_reduce(t)
+        ce_sum, ratio_sum, *rates = (t / world).tolist()
     gnorm, stage_norms, bad = _stage_norms(model, spec.num_stages)
     if bad or not math.isfinite(gnorm):
         where = localize_nonfinite(model, batch, dev, setup.autocast)
