@@ -368,7 +368,7 @@ def _edge_inconclusive() -> None:
 
 @_code("HNL817", "ranks-disagree", Severity.ERROR, "smoke", "exact")
 def _ranks_disagree() -> None:
-    """Replicated parameters differ between ranks (after init or after an optimizer step).
+    """Replicated parameters, or the gradients a step uses, differ between ranks.
 
     ## Why it matters
     Data parallelism averages gradients on the assumption that every rank holds the same
@@ -377,7 +377,10 @@ def _ranks_disagree() -> None:
     with DDP's ``init_sync=False`` or a hand-written all-reduce (plain DDP broadcasts rank 0's
     weights at construction and is immune at init), a step taken outside the gradient sync,
     or a rank whose optimizer differs. Compared bit for bit with a max/min all-reduce over
-    every replicated parameter; FSDP2 shards differ by design and are not compared.
+    every replicated parameter: when ``inspect`` is called, after its steps, and (the gradients)
+    before every ``optimizer.step()``, which catches gradient accumulation under DDP's
+    ``no_sync`` that never leaves it for the last micro-batch. FSDP2 shards differ by design and
+    are not compared.
 
     ## Example
     ```python

@@ -119,27 +119,34 @@ def gather(obj: Any) -> list[Any]:
     return out
 
 
-def disagreeing_params(model: nn.Module) -> tuple[list[str], int]:
-    """(original names of replicated parameters that differ between ranks, how many were compared).
+def disagreeing_params(model: nn.Module, grads: bool = False) -> tuple[list[str], int]:
+    """(original names of replicated parameters (``grads``: their gradients) that differ between
+    ranks, how many were compared).
 
     Sharded (FSDP2) and flat-sharded parameters differ by design and are not compared. One
-    max and one min all-reduce over the concatenated replicated parameters: an element differs
+    max and one min all-reduce over the concatenated replicated tensors: an element differs
     somewhere iff its max and min disagree (NaN compares unequal and counts as a difference).
+    A missing gradient counts as zeros. Every rank must call it (it is a collective).
     """
     rank, world = rank_world()
     names = param_names(model)
-    reps = [(names[id(p)][0], p.detach()) for p in model.parameters()
-            if not hasattr(p, "placements") and not is_flat(p)]
+    reps = [(names[id(p)][0], p) for p in model.parameters() if not hasattr(p, "placements") and not is_flat(p)]
     if world == 1 or not reps:
         return [], len(reps) if world > 1 else 0
-    flat = torch.cat([t.reshape(-1).to(torch.float64) for _, t in reps])
+
+    def value(p: torch.Tensor) -> torch.Tensor:
+        if not grads:
+            return p.detach()
+        return p.grad.detach() if p.grad is not None else torch.zeros_like(p)
+
+    flat = torch.cat([value(p).reshape(-1).to(torch.float64) for _, p in reps])
     hi, lo = flat.clone(), flat.clone()
     dist.all_reduce(hi, op=dist.ReduceOp.MAX)
     dist.all_reduce(lo, op=dist.ReduceOp.MIN)
     differ = hi != lo
     bad, start = [], 0
-    for name, t in reps:
-        n = t.numel()
+    for name, p in reps:
+        n = p.numel()
         if bool(differ[start:start + n].any()):
             bad.append(name)
         start += n

@@ -129,8 +129,16 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
     mon._check_lrs(first_lrs)  # before any step
     disagree_init, compared = disagreeing_params(model)
     disagree_after: list[str] = []
+    grads_unsynced: list[tuple[int, list[str]]] = []
     if step_fn is not None:
         mon.attach()
+        sync_hook = None
+        if world > 1 and compared:  # replicated parameters: the step must see all-reduced gradients
+            def check_sync(opt, args, kwargs) -> None:
+                bad, _ = disagreeing_params(model, grads=True)
+                if bad and not grads_unsynced:
+                    grads_unsynced.append((mon.steps, bad))
+            sync_hook = optimizer.register_step_pre_hook(check_sync)
         try:
             for i in range(steps):
                 out = step_fn(i)
@@ -138,6 +146,8 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
                     res.ratio_losses.append(float(out["ratio_loss"]))
         finally:
             mon.detach()
+            if sync_hook is not None:
+                sync_hook.remove()
         res.unchanged = mon.unchanged_fractions()
         disagree_after, _ = disagreeing_params(model)
     res.lr_log = mon.lr_log
@@ -147,27 +157,34 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
     if world > 1 or engine != "none":
         res.findings += _distributed_findings(run, plain, res, mon, file, options or {}, first_lrs,
                                               disagree_init, disagree_after, compared,
-                                              ran_steps=step_fn is not None)
+                                              ran_steps=step_fn is not None, grads_unsynced=grads_unsynced)
     return res
 
 
 def _distributed_findings(run: Any, plain: dict, res: InspectResult, mon: Monitor, file: str, options: dict,
                           first_lrs: list[float], disagree_init: list[str], disagree_after: list[str],
-                          compared: int, ran_steps: bool) -> list[Diagnostic]:
+                          compared: int, ran_steps: bool,
+                          grads_unsynced: Optional[list] = None) -> list[Diagnostic]:
     """HNL817 (ranks disagree), HNL818 (ratio loss per rank), HNL819 (summary); identical on every
     rank because they are built from collective results."""
     out: list[Diagnostic] = []
     world = res.world_size
-    for when, bad in (("after init (when inspect was called)", disagree_init),
-                      (f"after {res.steps} optimizer steps", disagree_after)):
+    step, unsynced = (grads_unsynced or [(None, [])])[0]
+    for when, bad, what, fix in (
+            ("after init (when inspect was called)", disagree_init, "replicated parameters",
+             "seed init identically on every rank (or let DDP broadcast rank 0's weights)"),
+            (f"at optimizer step {step}", unsynced, "gradients of replicated parameters",
+             "the step used gradients that were never all-reduced: no_sync must end before the last "
+             "micro-batch's backward"),
+            (f"after {res.steps} optimizer steps", disagree_after, "replicated parameters",
+             "sync every gradient before each step")):
         if bad:
             out.append(finding(run, "HNL817", ("training", "seed"), file=file, phase="smoke",
-                               message=(f"{len(bad)} of {compared} replicated parameters differ between the "
-                                        f"{world} ranks {when} (e.g. {', '.join(bad[:3])}): each rank trains "
-                                        "a different model; seed init identically on every rank and sync "
-                                        "every gradient"),
+                               message=(f"{len(bad)} of {compared} {what} differ between the {world} ranks "
+                                        f"{when} (e.g. {', '.join(bad[:3])}): each rank trains a different "
+                                        f"model; {fix}"),
                                data={"measured": len(bad), "threshold": 0, "params": bad[:20], "when": when}))
-            break  # after-step disagreement follows from init disagreement
+            break  # later disagreement follows from the first
     per_rank = gather(res.ratio_losses)
     ratio_status = "not checked (step_fn did not return {'ratio_loss': ...})"
     if world > 1 and all(per_rank) and len({len(r) for r in per_rank}) == 1:

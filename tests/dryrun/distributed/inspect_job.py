@@ -48,13 +48,16 @@ def optimizer_(model, lr_scale: float = 1.0):
     return opt
 
 
-def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1):
+def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1, never_sync=False):
+    import contextlib
+
     def step(i: int):
         ratios = []
         for micro in range(2):
             batch = CORPUS.batch((i * 2 + micro) * world + rank, 1, 64, 0)  # this rank's shard
-            ce, ratio, _, _ = forward_loss(model, batch, torch.device("cpu"), None, [3.0], 0.03)
-            ((ce + 0.03 * ratio) / 2).backward()
+            with model.no_sync() if never_sync else contextlib.nullcontext():
+                ce, ratio, _, _ = forward_loss(model, batch, torch.device("cpu"), None, [3.0], 0.03)
+                ((ce + 0.03 * ratio) / 2).backward()
             ratios.append(ratio.detach() / 2)
         opt.step()
         if i % zero_every == zero_every - 1:
@@ -77,8 +80,12 @@ def run(scenario: str, rank: int, world: int):
                 fully_shard(mod, **({"mp_policy": policy} if policy else {}))
         return fully_shard(m, **({"mp_policy": policy} if policy else {}))
 
-    average, zero_every = True, 1
-    if scenario == "ddp-lr-scaled":  # the trainer multiplied the LR by the world size
+    average, zero_every, never_sync = True, 1, False
+    if scenario == "ddp-no-sync-throughout":  # accumulation under no_sync, including the last micro-batch
+        model = DDP(model_())
+        opt = optimizer_(model)
+        never_sync = True
+    elif scenario == "ddp-lr-scaled":  # the trainer multiplied the LR by the world size
         model = DDP(model_())
         opt = optimizer_(model, lr_scale=float(world))
     elif scenario == "fsdp2-grads-not-zeroed":  # zero_grad every 3 steps only
@@ -106,7 +113,7 @@ def run(scenario: str, rank: int, world: int):
         opt = torch.optim.AdamW(model.parameters(), lr=CONFIG["lr"] * 2.0, weight_decay=0.1)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
-    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every), steps=3 if zero_every > 1 else 2)
+    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every, never_sync), steps=3 if zero_every > 1 else 2)
     return {"findings": [f.to_dict() for f in res.findings], "engine": res.engine, "rank": res.rank,
             "world_size": res.world_size, "steps": res.steps}
 

@@ -10,7 +10,8 @@ from .conftest import torchrun
 
 pytestmark = pytest.mark.distributed
 
-SCENARIOS = ["ddp", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "fsdp2-bf16-policy",
+SCENARIOS = ["ddp", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "ddp-no-sync-throughout",
+             "fsdp2-bf16-policy",
              "fsdp2-bf16-storage", "fsdp2-grads-not-zeroed", "fsdp1-flat"]
 
 
@@ -95,3 +96,10 @@ def test_grads_not_zeroed_caught_under_fsdp2(results) -> None:
     f = _one(results["fsdp2-grads-not-zeroed"], "HNL805")
     assert f["data"]["step"] == 1
     assert "HNL805" not in _codes(results["fsdp2-bf16-policy"])
+
+
+def test_step_on_unsynced_gradients_is_caught(results) -> None:
+    """Accumulation under no_sync that never leaves it: the step sees this rank's gradients only."""
+    f = _one(results["ddp-no-sync-throughout"], "HNL817")
+    assert f["data"]["when"] == "at optimizer step 0" and "no_sync" in f["message"]
+    assert "HNL817" not in _codes(results["ddp"])
