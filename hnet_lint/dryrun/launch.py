@@ -64,6 +64,10 @@ def run_distributed_dry_run(run: Any, opts: DryRunOptions, nproc: int, engine: s
                "-m", "hnet_lint.dryrun.worker", job]
         env = dict(os.environ)
         env.setdefault("OMP_NUM_THREADS", "1")  # torchrun would set it and warn; one thread per rank
+        if os.path.exists("/sys/class/net/lo"):
+            # every rank is on this machine: gloo on loopback works where the hostname does not
+            # resolve to a reachable address (containers, CI runners)
+            env.setdefault("GLOO_SOCKET_IFNAME", "lo")
         budget = opts.time_budget or (CPU_SAFETY_STOP_S if opts.device != "cuda" else None)
         timeout = budget + LAUNCH_MARGIN_S if budget else None
         log(f"launching {nproc} processes ({engine}) with torch.distributed.run")

@@ -17,6 +17,8 @@ TIMEOUT_S = 150
 def env() -> dict:
     out = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
     out.pop("MASTER_PORT", None)
+    if os.path.exists("/sys/class/net/lo"):
+        out.setdefault("GLOO_SOCKET_IFNAME", "lo")  # all ranks are local (as launch.py does)
     return out
 
 
