@@ -119,6 +119,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
         return res
     res.timings["smoke"] = time.monotonic() - t0
     bad_after, _ = disagreeing_params(setup.model)
+    routing = _router_agreement(setup, corpus, seed) if not any(gather(smoke.interrupted)) else None
     found += smoke.findings
     interrupted = any(gather(smoke.interrupted))
     res.interrupted = interrupted
@@ -132,14 +133,38 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
                                         data={"measured": len(bad), "threshold": 0, "params": bad[:20],
                                               "when": when}))
             break
+    if routing is not None and routing["differing"]:
+        res.findings.append(finding(run, "HNL817", ("routing", "target_ratio"), phase="smoke",
+                                    message=(f"on the same batch the routers of the {world} ranks chose different "
+                                             f"boundaries at {routing['differing']} of {routing['positions']} "
+                                             "positions (stage by stage: "
+                                             f"{routing['per_stage']}): the ranks' models or kernels disagree"),
+                                    data={"measured": routing["differing"], "threshold": 0, "when": "routing",
+                                          **routing}))
     if interrupted:
         from .runner import _stopped
 
         res.info["time_budget_s"] = opts.time_budget
         res.findings.append(_stopped(run, res, "smoke", "the rest of the smoke phase"))
-    res.findings.append(_summary(run, spec, setup, engine, world, scale, trainer, compared))
+    res.findings.append(_summary(run, spec, setup, engine, world, scale, trainer, compared, routing))
     res.timings["total"] = time.monotonic() - start
     return res
+
+
+def _router_agreement(setup: Any, corpus: Any, seed: int) -> dict[str, Any]:
+    """Every rank runs the same batch forward (no grad) and the routers' boundary masks are
+    compared: with identical weights and inputs, ranks must make identical routing decisions."""
+    from .train import forward_loss
+
+    batch = corpus.batch(0, setup.micro_batch, setup.seq_len, seed + 7919)  # not a training batch
+    with torch.no_grad():
+        _, _, out, _ = forward_loss(setup.model, batch, setup.device, setup.autocast,
+                                    setup.spec.target_ratios, 0.0)
+    masks = [r.boundary_mask.reshape(-1).to("cpu", torch.uint8).tolist() for r in out.routers]
+    every = gather(masks)
+    per_stage = [sum(any(m[s][i] != m0 for m in every) for i, m0 in enumerate(every[0][s]))
+                 for s in range(len(masks))]
+    return {"differing": sum(per_stage), "positions": sum(len(m) for m in masks), "per_stage": per_stage}
 
 
 def _world_scale(run: Any, world: int) -> tuple[float, str | None]:
@@ -154,21 +179,25 @@ def _world_scale(run: Any, world: int) -> tuple[float, str | None]:
 
 
 def _summary(run: Any, spec: Any, setup: Any, engine: str, world: int, scale: float, trainer: str | None,
-             compared: int) -> Diagnostic:
+             compared: int, routing: dict | None = None) -> Diagnostic:
     peaks = spec.peak_lrs()
     how = (f"trainer profile {trainer} multiplies the LR by the world size {world}" if scale != 1.0
            else f"trainer profile {trainer or 'unknown'} does not scale the LR with the world size")
     policy = (f"fully_shard on every Block with MixedPrecisionPolicy(param_dtype={setup.compute_dtype}, "
               "reduce_dtype=float32)" if engine == "fsdp2" else "DistributedDataParallel")
     agreement = (f"{compared} replicated parameters identical on every rank after init and after the smoke"
-                 if compared else "parameters are sharded: no rank-agreement check")
+                 if compared else "parameters are sharded: no parameter rank-agreement check")
+    if routing is not None and not routing["differing"]:
+        agreement += (f"; the routers chose the same boundaries on every rank ({routing['positions']} positions "
+                      "of one shared batch)")
     msg = (f"distributed dry-run: {world} processes ({dist.get_backend()}), {policy}; each rank trained its "
            f"shard of every batch; {how}: effective peak LR per stage "
            f"{[float(f'{x:.3g}') for x in peaks]}; {agreement}. The LR-edge probe is not run under "
            "--nproc (run the single-process --dry-run for it)")
     return finding(run, "HNL819", ("optimizer", "lr"), phase="build", message=msg,
                    data={"world_size": world, "engine": engine, "lr_scale": scale, "peak_lrs": peaks,
-                         "backend": dist.get_backend(), "replicated_compared": compared})
+                         "backend": dist.get_backend(), "replicated_compared": compared,
+                         "routing": routing})
 
 
 def _result_json(res: DryRunResult) -> dict[str, Any]:

@@ -67,6 +67,8 @@ def test_sane_config_passes_with_the_single_process_verdict(sane, engine) -> Non
     assert len(summary) == 1 and summary[0]["data"]["world_size"] == 2 and summary[0]["data"]["engine"] == engine
     assert summary[0]["data"]["peak_lrs"] == pytest.approx([6e-3, 3e-3])  # native config: no world-size factor
     assert result["info"]["engine"] == engine and len(result["smoke"]["steps"]) == SMOKE
+    routing = summary[0]["data"]["routing"]
+    assert routing["differing"] == 0 and routing["positions"] == 64 and len(routing["per_stage"]) == 1
     if engine == "ddp":
         assert summary[0]["data"]["replicated_compared"] == 34
 
