@@ -380,7 +380,8 @@ def _ranks_disagree() -> None:
     every replicated parameter: when ``inspect`` is called, after its steps, and (the gradients)
     before every ``optimizer.step()``, which catches gradient accumulation under DDP's
     ``no_sync`` that never leaves it for the last micro-batch. FSDP2 shards differ by design and
-    are not compared.
+    are not compared. Under ``--dry-run --nproc`` every rank also runs one shared batch after
+    the smoke, and the routers' boundary decisions must agree position by position.
 
     ## Example
     ```python
