@@ -141,13 +141,19 @@ def _parse_scalar(text: str):
               help="Dry-run from these weights (a state_dict; needs --full-scale).")
 @click.option("--report", "report_path", type=click.Path(), default=None,
               help="Write the dry-run report (out.json or out.html).")
+@click.option("--nproc", type=click.IntRange(min=1), default=None,
+              help="Dry-run the build and smoke phases on N processes with torch.distributed.run "
+                   "(NCCL on CUDA, gloo on CPU); findings are reported once.")
+@click.option("--engine", type=click.Choice(["ddp", "fsdp2"]), default="ddp", show_default=True,
+              help="With --nproc: DistributedDataParallel, or FSDP2 (fully_shard on every block "
+                   "with the configured mixed precision).")
 def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, fail_on,
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
          no_cache=False, cache_dir=None, skip_unrecognized=False, fix=False, diff=False,
          verbose=False, baseline=None, write_baseline=False,
          device="auto", proxy=None, proxy_width=None, steps=None, probe_seeds=None, smoke_steps=None, seed=None,
          time_budget=None, data_path=None, checkpoint=None, report_path=None, trainer=None,
-         **_: object) -> None:
+         nproc=None, engine="ddp", **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
     if not paths:
         raise click.UsageError("give at least one file or directory (e.g. hnet-lint examples/)")
@@ -183,6 +189,8 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
         click.echo(f"hnet-lint: applied {fixed} fix{'es' if fixed != 1 else ''}", err=True)
         if fixed:  # spans and findings changed; report what is left
             report = lint_paths(paths, settings, dialect, skip_unrecognized=skip_unrecognized)
+    if (nproc or engine != "ddp") and not dry_run:
+        raise click.UsageError("--nproc and --engine need --dry-run")
     if dry_run:
         try:
             from ..dryrun.cli_bridge import run_dry_run  # imports torch
@@ -194,7 +202,8 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
         run_dry_run(report, settings.for_path(os.curdir), report_path, device=device, proxy=proxy,
                     proxy_width=proxy_width, probe_steps=steps, probe_seeds=probe_seeds,
                     smoke_steps=smoke_steps, seed=seed,
-                    time_budget=time_budget, data=data_path, checkpoint=checkpoint)
+                    time_budget=time_budget, data=data_path, checkpoint=checkpoint,
+                    nproc=nproc, engine=engine)
     if baseline or write_baseline:
         from ..check.baseline import gate
 

@@ -4,7 +4,8 @@ Reading order: codes (HNL801+ registry, torch-free) -> schedule (``lr_factor``, 
 proxy (width-reduced configs, torch-free) -> data -> build (phase 1) -> monitor (the exact checks
 as hooks) -> train (one optimizer step) -> smoke (phase 2) -> decide (the LR-edge decision from
 paired probes, pure) -> probe (phase 3) -> verdict and htmlreport (phase 4) -> runner -> cli_bridge;
-inspect (bring your own trainer).
+inspect (bring your own trainer). Distributed: distributed (names, shards, rank agreement,
+gathering) -> worker (one rank of ``--nproc``, under DDP or FSDP2) -> launch (torch.distributed.run).
 
 What a dry-run can and cannot predict is argued in ``docs/evidence.md``: it decides
 wiring and numerics outright and tests whether the configured peak LR is past the knee on a

@@ -145,6 +145,8 @@ class TrainSetup:
     backends: dict[str, Any]
     decayed: list[str]
     notes: list[str] = field(default_factory=list)
+    data_rank: int = 0  # under --nproc: this rank trains batches rank, rank + world, ...
+    data_world: int = 1
 
     @property
     def stage_of(self) -> dict[str, int]:

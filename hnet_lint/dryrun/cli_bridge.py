@@ -56,9 +56,15 @@ class _Progress:
 _log = _Progress()
 
 
-def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw: Any) -> list[DryRunResult]:
-    """Dry-run every config in ``report.runs``; append findings; return the per-file results."""
+def run_dry_run(report: Any, settings: Any, report_path: str | None = None, nproc: int | None = None,
+                engine: str = "ddp", **kw: Any) -> list[DryRunResult]:
+    """Dry-run every config in ``report.runs``; append findings; return the per-file results.
+
+    ``nproc``: run the build and smoke phases on that many processes under ``engine`` (``ddp``
+    or ``fsdp2``) with ``torch.distributed.run`` (launch.py, worker.py)."""
     opts = DryRunOptions(**{k: v for k, v in kw.items() if v is not None})
+    if nproc:
+        opts = replace(opts, phases=("build", "smoke"))
     opts.options = {code: settings.options_for(code, meta.name, meta.options)
                     for code, meta in DRYRUN_CODES.items()} if settings is not None else {}
     results = []
@@ -69,13 +75,22 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, **kw
             if run.model is None:
                 _log(f"{file}: no model section; skipped")
                 continue
-            _log(f"{file}: starting (device {opts.device}; probe {opts.probe_seeds} seeds x (1x, 0.5x) x "
-                 f"{opts.probe_steps or 100} steps)")
+            if nproc:
+                _log(f"{file}: starting (device {opts.device}; {nproc} processes, {engine}; build and "
+                     f"{opts.smoke_steps} smoke steps; the probe is not run under --nproc)")
+            else:
+                _log(f"{file}: starting (device {opts.device}; probe {opts.probe_seeds} seeds x (1x, 0.5x) x "
+                     f"{opts.probe_steps or 100} steps)")
             try:
                 # the config says how its trainer groups parameters: build it that way
                 grouping = run.optimizer.grouping if run.optimizer else None
                 run_opts = replace(opts, param_groups=grouping) if grouping else opts
-                res = run_dry_run_for(run, run_opts, _log, file)
+                if nproc:
+                    from .launch import run_distributed_dry_run
+
+                    res = run_distributed_dry_run(run, run_opts, nproc, engine, _log, file, settings)
+                else:
+                    res = run_dry_run_for(run, run_opts, _log, file)
             except KeyboardInterrupt:
                 _log("interrupted")
                 break

@@ -366,6 +366,82 @@ def _edge_inconclusive() -> None:
     """
 
 
+@_code("HNL817", "ranks-disagree", Severity.ERROR, "smoke", "exact")
+def _ranks_disagree() -> None:
+    """Replicated parameters, or the gradients a step uses, differ between ranks.
+
+    ## Why it matters
+    Data parallelism averages gradients on the assumption that every rank holds the same
+    weights; when they differ, every rank trains a different model and the all-reduced
+    gradient belongs to none of them. Typical causes: a rank seeded differently for init
+    with DDP's ``init_sync=False`` or a hand-written all-reduce (plain DDP broadcasts rank 0's
+    weights at construction and is immune at init), a step taken outside the gradient sync,
+    or a rank whose optimizer differs. Compared bit for bit with a max/min all-reduce over
+    every replicated parameter: when ``inspect`` is called, after its steps, and (the gradients)
+    before every ``optimizer.step()``, which catches gradient accumulation under DDP's
+    ``no_sync`` that never leaves it for the last micro-batch. FSDP2 shards differ by design and
+    are not compared. Under ``--dry-run --nproc`` every rank also runs one shared batch after
+    the smoke, and the routers' boundary decisions must agree position by position.
+
+    ## Example
+    ```python
+    torch.manual_seed(1000 + rank)            # per-rank seed before building the model
+    model = DDP(build(), init_sync=False)
+    ```
+
+    ## Use instead
+    The same seed on every rank for init (per-rank seeds only for data order and dropout), and
+    gradient sync on every parameter.
+    """
+
+
+@_code("HNL818", "ratio-loss-not-averaged", Severity.WARNING, "smoke", "exact",
+       {"rel_tol": 1e-6})
+def _ratio_loss_per_rank() -> None:
+    """The ratio loss a ``step_fn`` reports differs between ranks: it was never averaged.
+
+    ## Why it matters
+    H-Net's ratio loss is bilinear in the fraction of selected positions F and the mean
+    boundary probability G of the batch. Computed per rank, it reflects one rank's shard, and
+    the value rank 0 logs (and any schedule or early stop reading it) is not the run's. A value
+    all-reduced across ranks is identical on every rank, which is what this checks. It runs
+    only when ``step_fn`` returns ``{"ratio_loss": value}``; otherwise the summary says it did
+    not run.
+
+    ## Example
+    ```python
+    ratio = ratio_loss(router_out, N)          # this rank's shard only
+    return {"ratio_loss": ratio.item()}
+    ```
+
+    ## Use instead
+    ```python
+    torch.distributed.all_reduce(ratio_for_log, op=ReduceOp.AVG)
+    ```
+    (or all-reduce F and G before forming the loss).
+    """
+
+
+@_code("HNL819", "distributed-summary", Severity.INFO, "build", "exact")
+def _distributed_summary() -> None:
+    """The distributed setup as the checks saw it: world size, engine, effective per-stage LR.
+
+    ## Why it matters
+    Some trainers multiply the LR by the world size (hierarchical-hnet's ``scripts/train.py``,
+    see HNL310), so the LR a multi-GPU run trains at is not the one in the file. The summary
+    states the world size, the engine (DDP, FSDP2, FSDP1 flat parameters), the trainer's
+    world-size factor and the resulting peak LR per stage, and which distributed checks ran
+    (rank agreement, ratio-loss averaging) or why they did not.
+
+    ## Example
+    ``hnet-lint run.json --dry-run --nproc 4`` on a hierarchical-hnet file with
+    ``scale_lr_by_world_size: true``.
+
+    ## Use instead
+    Nothing; compare the stated per-stage LR with the one you meant.
+    """
+
+
 def locate_span(run: Any, path: tuple[Hashable, ...]) -> tuple[Span, tuple[Hashable, ...]]:
     """Span and in-file key path of canonical ``path``; the file start when it cannot be found."""
     try:

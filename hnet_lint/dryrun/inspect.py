@@ -9,10 +9,22 @@ Checks without stepping: per-group LR ratios vs the configured ``lr_multiplier``
 on parameters that should not decay, parameter dtypes. With ``step_fn(i)`` (one optimizer step of
 your loop, accumulation included) run ``steps`` times: LR ratios at every step, gradients zero at
 the start of each accumulation cycle, NaN/Inf, fraction of elements left unchanged per group.
+
+Inside a ``torchrun`` job (``torch.distributed`` initialized) the model may be wrapped in DDP,
+FSDP2 (``fully_shard``: DTensor shards) or FSDP1: every rank runs the checks on what it holds
+(original parameter names, local shards), the findings are gathered with
+``all_gather_object`` and merged, so each is said once and every rank gets the same result
+(print it on rank 0: ``result.report()``). Distributed checks on top: replicated parameters
+identical on every rank before and after the steps (HNL817), the ratio loss ``step_fn``
+reports identical on every rank, i.e. averaged (HNL818), and a summary with the world size,
+the engine and the effective per-stage LR (HNL819). Call it on every rank: it uses
+collectives.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -21,6 +33,8 @@ import torch.nn as nn
 
 from ..diagnostics import Diagnostic, Severity
 from .codes import finding
+from .distributed import (disagreeing_params, engine_of, gather, merge_rank_findings, rank_world,
+                          unwrap)
 from .monitor import Monitor
 from .smoke import monitor_findings
 
@@ -36,6 +50,10 @@ class InspectResult:
     unchanged: list[dict] = field(default_factory=list)
     decayed: list[str] = field(default_factory=list)
     steps: int = 0
+    rank: int = 0
+    world_size: int = 1
+    engine: str = "none"
+    ratio_losses: list[float] = field(default_factory=list)  # this rank's, when step_fn reports them
 
     @property
     def ok(self) -> bool:
@@ -48,6 +66,11 @@ class InspectResult:
         if not self.findings:
             return f"hnet-lint inspect: no problem found ({self.steps} steps observed)"
         return "\n".join(f"{f.code} {f.severity.label:<7} [{f.key or '-'}] {f.message}" for f in self.findings)
+
+    def report(self, stream=None) -> None:
+        """Print :meth:`format` once: on rank 0 (every rank holds the same merged findings)."""
+        if self.rank == 0:
+            print(self.format(), file=stream or sys.stdout, flush=True)
 
 
 def _resolve_config(config: Any) -> tuple[Any, dict[str, Any]]:
@@ -66,6 +89,7 @@ def _resolve_config(config: Any) -> tuple[Any, dict[str, Any]]:
     opt, tr = config.optimizer, config.training
     plain = {"lr_multiplier": opt.lr_multiplier if opt else None,
              "weight_decay": opt.weight_decay if opt else None,
+             "lr": opt.lr if opt else None,
              "param_dtype": tr.param_dtype if tr else None}
     return config, plain
 
@@ -80,34 +104,140 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
     file is given.
     """
     run, plain = _resolve_config(config)
+    rank, world = rank_world()
+    engine = engine_of(model)
     mults = plain.get("lr_multiplier")
-    S = getattr(getattr(model, "config", None), "num_stages", None)
+    S = getattr(getattr(unwrap(model), "config", None), "num_stages", None)
     if S is None:
         S = len(mults) - 1 if mults else 0
     mon = Monitor(model, optimizer, list(mults) if mults else None, S, lr_at=None)
-    res = InspectResult(decayed=mon.decayed_names())
+    res = InspectResult(decayed=mon.decayed_names(), rank=rank, world_size=world, engine=engine)
     file = "<inspect>"
-    # Static: dtypes of the parameters the optimizer will update.
+    # Static: dtypes of the parameters the optimizer will update (a DTensor's dtype is its shard's:
+    # FSDP2's MixedPrecisionPolicy(param_dtype=bf16) over fp32 shards stores fp32 and passes).
     low = [(n, str(p.dtype).replace("torch.", "")) for v, g in zip(mon.groups, optimizer.param_groups)
            for n, p in zip(v.names, g["params"]) if p.requires_grad and p.dtype in (torch.bfloat16, torch.float16)]
+    found: list[Diagnostic] = []
     if low:
-        res.findings.append(finding(
+        found.append(finding(
             run, "HNL812", ("training", "param_dtype"), file=file, phase="build",
             message=(f"{len(low)} trainable parameters are stored in {low[0][1]} (e.g. "
                      f"{', '.join(n for n, _ in low[:3])}); AdamW updates below half a bf16 spacing "
                      "round away"),
             data={"measured": len(low), "threshold": 0, "params": [n for n, _ in low[:20]]}))
-    mon._check_lrs([float(g["lr"]) for g in optimizer.param_groups])  # before any step
+    first_lrs = [float(g["lr"]) for g in optimizer.param_groups]
+    mon._check_lrs(first_lrs)  # before any step
+    disagree_init, compared = disagreeing_params(model)
+    disagree_after: list[str] = []
+    grads_unsynced: list[tuple[int, list[str]]] = []
     if step_fn is not None:
         mon.attach()
+        sync_hook = None
+        if world > 1 and compared:  # replicated parameters: the step must see all-reduced gradients
+            def check_sync(opt, args, kwargs) -> None:
+                bad, _ = disagreeing_params(model, grads=True)
+                if bad and not grads_unsynced:
+                    grads_unsynced.append((mon.steps, bad))
+            sync_hook = optimizer.register_step_pre_hook(check_sync)
         try:
             for i in range(steps):
-                step_fn(i)
+                out = step_fn(i)
+                if isinstance(out, dict) and out.get("ratio_loss") is not None:
+                    res.ratio_losses.append(float(out["ratio_loss"]))
         finally:
             mon.detach()
+            if sync_hook is not None:
+                sync_hook.remove()
         res.unchanged = mon.unchanged_fractions()
+        disagree_after, _ = disagreeing_params(model)
     res.lr_log = mon.lr_log
     res.steps = mon.steps
-    res.findings += monitor_findings(mon, run, options or {}, phase="smoke", file=file,
-                                     unchanged=res.unchanged)
+    found += monitor_findings(mon, run, options or {}, phase="smoke", file=file, unchanged=res.unchanged)
+    res.findings = merge_rank_findings(gather(found))
+    if world > 1 or engine != "none":
+        res.findings += _distributed_findings(run, plain, res, mon, file, options or {}, first_lrs,
+                                              disagree_init, disagree_after, compared,
+                                              ran_steps=step_fn is not None, grads_unsynced=grads_unsynced)
     return res
+
+
+def _distributed_findings(run: Any, plain: dict, res: InspectResult, mon: Monitor, file: str, options: dict,
+                          first_lrs: list[float], disagree_init: list[str], disagree_after: list[str],
+                          compared: int, ran_steps: bool,
+                          grads_unsynced: Optional[list] = None) -> list[Diagnostic]:
+    """HNL817 (ranks disagree), HNL818 (ratio loss per rank), HNL819 (summary); identical on every
+    rank because they are built from collective results."""
+    out: list[Diagnostic] = []
+    world = res.world_size
+    step, unsynced = (grads_unsynced or [(None, [])])[0]
+    for when, bad, what, fix in (
+            ("after init (when inspect was called)", disagree_init, "replicated parameters",
+             "seed init identically on every rank (or let DDP broadcast rank 0's weights)"),
+            (f"at optimizer step {step}", unsynced, "gradients of replicated parameters",
+             "the step used gradients that were never all-reduced: no_sync must end before the last "
+             "micro-batch's backward"),
+            (f"after {res.steps} optimizer steps", disagree_after, "replicated parameters",
+             "sync every gradient before each step")):
+        if bad:
+            out.append(finding(run, "HNL817", ("training", "seed"), file=file, phase="smoke",
+                               message=(f"{len(bad)} of {compared} {what} differ between the {world} ranks "
+                                        f"{when} (e.g. {', '.join(bad[:3])}): each rank trains a different "
+                                        f"model; {fix}"),
+                               data={"measured": len(bad), "threshold": 0, "params": bad[:20], "when": when}))
+            break  # later disagreement follows from the first
+    per_rank = gather(res.ratio_losses)
+    ratio_status = "not checked (step_fn did not return {'ratio_loss': ...})"
+    if world > 1 and all(per_rank) and len({len(r) for r in per_rank}) == 1:
+        tol = float(options.get("HNL818", {}).get("rel_tol", 1e-6))
+        spread = [(i, [r[i] for r in per_rank]) for i in range(len(per_rank[0]))]
+        differ = [(i, vals) for i, vals in spread
+                  if not all(math.isclose(v, vals[0], rel_tol=tol, abs_tol=1e-12) for v in vals)]
+        ratio_status = "averaged (identical on every rank)" if not differ else "per rank"
+        if differ:
+            i, vals = differ[0]
+            out.append(finding(run, "HNL818", ("routing", "ratio_loss_weight"), file=file, phase="smoke",
+                               message=(f"the ratio loss step_fn reported differs between ranks at step {i} "
+                                        f"({', '.join(f'rank {r}: {v:.6g}' for r, v in enumerate(vals))}); "
+                                        "it is computed per rank and never averaged, so rank 0 logs its own "
+                                        "shard's value; all-reduce it (or F and G) across ranks"),
+                               data={"step": i, "values": vals, "steps_differing": len(differ)}))
+    elif world == 1:
+        ratio_status = "not applicable (one process)"
+    agreement = ("not applicable (one process)" if world == 1 else
+                 "nothing replicated to compare (sharded parameters)" if compared == 0 else
+                 f"{compared} replicated parameters compared bit for bit after init"
+                 + (f" and after {res.steps} steps" if ran_steps else ""))
+    out.append(_summary(run, plain, res, mon, file, first_lrs, agreement, ratio_status))
+    return out
+
+
+def _summary(run: Any, plain: dict, res: InspectResult, mon: Monitor, file: str, first_lrs: list[float],
+             agreement: str, ratio_status: str) -> Diagnostic:
+    world, mults = res.world_size, plain.get("lr_multiplier")
+    parts = [f"world size {world}, engine {res.engine}"]
+    data: dict[str, Any] = {"world_size": world, "engine": res.engine, "rank_agreement": agreement,
+                            "ratio_loss": ratio_status}
+    lr, scale, trainer = plain.get("lr"), 1.0, None
+    if run is not None:
+        try:
+            from ..load.trainers.effective import schedule_of
+
+            eff = schedule_of(run, world_size=world)
+            scale, trainer = eff.lr_scale, eff.profile.label
+        except Exception:  # noqa: BLE001 - no schedule model: state only what is known
+            pass
+    if lr and mults:
+        peaks = [lr * scale * m for m in mults]
+        parts.append(f"effective peak LR per stage {[float(f'{x:.3g}') for x in peaks]} (lr {lr:g} x "
+                     f"world-size factor {scale:g}{f' from {trainer}' if trainer else ''} x multipliers)")
+        data.update(peak_lrs=peaks, lr_scale=scale)
+        ref = next((v for v in mon.groups if v.expected_multiplier and 0 in v.stages), None)
+        if ref is not None and first_lrs[ref.index] > 0:
+            ratio = first_lrs[ref.index] / (lr * ref.expected_multiplier)
+            data["observed_over_configured"] = ratio
+            scaled = world > 1 and math.isclose(ratio, world, rel_tol=1e-6)
+            parts.append(f"the optimizer's stage-0 LR at the first step is {ratio:.3g}x the configured lr"
+                         + (f": scaled by the world size {world}" if scaled else ""))
+    parts.append(f"rank agreement: {agreement}; ratio loss: {ratio_status}")
+    return finding(run, "HNL819", ("optimizer", "lr"), file=file, phase="build",
+                   message="distributed setup: " + "; ".join(parts), data=data)

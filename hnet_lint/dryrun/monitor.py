@@ -11,6 +11,14 @@ A :class:`Monitor` watches training without owning the loop:
   (every N micro-steps, before the wrong backward) without knowing the trainer's loop.
 * at the end, the fraction of elements unchanged since attach, per optimizer group, counting only
   elements that received a non-zero gradient (embedding rows of unseen bytes do not count).
+
+Wrapped models (``distributed.py``): names are the original ones (DDP's ``module.`` stripped,
+FSDP1 flat parameters expanded to the names they hold), tensors are read through their local
+shards, and an optimizer group whose parameters span stages with different multipliers (one
+group has one LR: what FSDP1's ``use_orig_params=False`` flattening or a plain
+``AdamW(model.parameters())`` does) is a multiplier violation. FSDP2 and FSDP1 write ``.grad``
+themselves, so per-parameter hooks never fire; there the start of a cycle is found by a hook
+on the gradient of the model's first output after each step.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import torch
 import torch.nn as nn
 
 from ..model.training import no_decay_reason
+from .distributed import is_wrapped, local, param_names
 
 __all__ = ["Monitor", "stage_of_name", "GroupView"]
 
@@ -44,10 +53,12 @@ class GroupView:
     """One optimizer group as the checks see it."""
 
     index: int
-    names: list[str]
-    stages: list[int]
+    names: list[str]  # one per optimizer tensor (a flat parameter's own name)
+    stages: list[int]  # of every original parameter the group holds
     expected_multiplier: Optional[float]  # None when the group mixes stages with different multipliers
     weight_decay: float
+    held: list[list[str]] = field(default_factory=list)  # original names per tensor
+    shapes: list[list] = field(default_factory=list)  # original shapes per tensor (None: its own)
 
 
 @dataclass
@@ -68,27 +79,40 @@ class Monitor:
     nonfinite_grads: list[dict] = field(default_factory=list)
     nonfinite_params: list[dict] = field(default_factory=list)
     dirty_cycles: list[dict] = field(default_factory=list)
+    mixed_groups: list[dict] = field(default_factory=list)
     micro_steps: int = 0
 
     def __post_init__(self) -> None:
-        self._names = {id(p): n for n, p in self.model.named_parameters()}
+        self._held = param_names(self.model)
+        self._names = {k: v[0] for k, v in self._held.items()}
+        self._wrapped = is_wrapped(p for g in self.optimizer.param_groups for p in g["params"])
         self.groups = self._group_views()
         self._initial: dict[int, torch.Tensor] = {}
         self._touched: dict[int, torch.Tensor] = {}
         self._handles: list = []
         self._cycle_open = False
+        self._armed = False
 
     # -- structure -------------------------------------------------------------------------
     def _group_views(self) -> list[GroupView]:
         views = []
         for i, g in enumerate(self.optimizer.param_groups):
             names = [self._names.get(id(p), f"<unnamed {j}>") for j, p in enumerate(g["params"])]
-            stages = [stage_of_name(n, self.num_stages) for n in names]
+            held = [self._held[id(p)][1] if id(p) in self._held else [n] for p, n in zip(g["params"], names)]
+            shapes = [self._held[id(p)][2] if id(p) in self._held else [None] for p in g["params"]]
+            stages = [stage_of_name(n, self.num_stages) for h in held for n in h]
             exp = None
             if self.multipliers:
-                mults = {self.multipliers[min(s, len(self.multipliers) - 1)] for s in stages}
+                per = {s: self.multipliers[min(s, len(self.multipliers) - 1)] for s in stages}
+                mults = set(per.values())
                 exp = mults.pop() if len(mults) == 1 else None
-            views.append(GroupView(i, names, stages, exp, float(g.get("weight_decay", 0.0) or 0.0)))
+                if exp is None and stages:
+                    flat = [n for n, h in zip(names, held) if len(h) > 1]
+                    self.mixed_groups.append({"group": i, "stages": sorted(per), "multipliers": per,
+                                              "flat": flat[:4], "params": sum(map(len, held)),
+                                              "lr": float(g.get("lr", 0.0))})
+            views.append(GroupView(i, names, stages, exp, float(g.get("weight_decay", 0.0) or 0.0),
+                                   held, shapes))
         return views
 
     def decayed_exempt(self) -> list[tuple[str, str, float]]:
@@ -97,35 +121,55 @@ class Monitor:
         for view, g in zip(self.groups, self.optimizer.param_groups):
             if view.weight_decay <= 0:
                 continue
-            for name, p in zip(view.names, g["params"]):
-                why = no_decay_reason(name, p)
-                if why is not None:
-                    out.append((name, why, view.weight_decay))
+            for held, shapes, p in zip(view.held, view.shapes, g["params"]):
+                for name, shape in zip(held, shapes):
+                    # a flat parameter is 1-D; judge each original tensor by its own shape
+                    t = p if shape is None else torch.empty(shape, device="meta")
+                    why = no_decay_reason(name, t)
+                    if why is not None:
+                        out.append((name, why, view.weight_decay))
         return out
 
     def decayed_names(self) -> list[str]:
-        return [n for v in self.groups if v.weight_decay > 0 for n in v.names]
+        return [n for v in self.groups if v.weight_decay > 0 for h in v.held for n in h]
 
     # -- hooks -----------------------------------------------------------------------------
     def attach(self) -> "Monitor":
         if self.snapshot:
             for g in self.optimizer.param_groups:
                 for p in g["params"]:
-                    self._initial[id(p)] = p.detach().clone()
-                    self._touched[id(p)] = torch.zeros_like(p, dtype=torch.bool)
+                    mine = local(p.detach())
+                    self._initial[id(p)] = mine.clone()
+                    self._touched[id(p)] = torch.zeros_like(mine, dtype=torch.bool)
         self._handles.append(self.optimizer.register_step_pre_hook(self._pre_step))
         self._handles.append(self.optimizer.register_step_post_hook(self._post_step))
-        for g in self.optimizer.param_groups:
-            for p in g["params"]:
-                if p.requires_grad:
-                    self._handles.append(p.register_hook(self._grad_hook))
+        if self._wrapped:
+            self._handles.append(self.model.register_forward_hook(self._arm_output_hook))
+        else:
+            for g in self.optimizer.param_groups:
+                for p in g["params"]:
+                    if p.requires_grad:
+                        self._handles.append(p.register_hook(self._grad_hook))
         self._cycle_open = False
+        self._armed = False
         return self
 
     def detach(self) -> None:
         for h in self._handles:
             h.remove()
         self._handles.clear()
+
+    def _arm_output_hook(self, module, args, output) -> None:
+        """Wrapped models: the first forward after a step puts a hook on its output's gradient,
+        which autograd computes before any parameter gradient of that backward."""
+        if self._cycle_open or self._armed:
+            return
+        from .train import _tensors
+
+        out = next((t for t in _tensors(output) if t.requires_grad), None)
+        if out is not None:
+            self._armed = True
+            out.register_hook(self._grad_hook)
 
     def _grad_hook(self, grad: torch.Tensor) -> None:
         if self._cycle_open:
@@ -134,7 +178,8 @@ class Monitor:
         dirty = []
         for g in self.optimizer.param_groups:
             for p in g["params"]:
-                if p.grad is not None and bool((p.grad != 0).any()):
+                grad_ = local(p.grad)
+                if grad_ is not None and bool((grad_ != 0).any()):
                     dirty.append(self._names.get(id(p), "?"))
         if dirty:
             self.dirty_cycles.append({"step": self.steps, "params": dirty[:5], "count": len(dirty)})
@@ -146,22 +191,24 @@ class Monitor:
         bad = []
         for g in optimizer.param_groups:
             for p in g["params"]:
-                if p.grad is None:
+                grad = local(p.grad)
+                if grad is None:
                     continue
-                if not bool(torch.isfinite(p.grad).all()):
+                if not bool(torch.isfinite(grad).all()):
                     bad.append(self._names.get(id(p), "?"))
                 elif id(p) in self._touched:
-                    self._touched[id(p)] |= p.grad != 0
+                    self._touched[id(p)] |= grad != 0
         if bad:
             self.nonfinite_grads.append({"step": self.steps, "params": bad[:8], "count": len(bad)})
 
     def _post_step(self, optimizer, args, kwargs) -> None:
         bad = [self._names.get(id(p), "?") for g in optimizer.param_groups for p in g["params"]
-               if not bool(torch.isfinite(p.detach()).all())]
+               if not bool(torch.isfinite(local(p.detach())).all())]
         if bad:
             self.nonfinite_params.append({"step": self.steps, "params": bad[:8], "count": len(bad)})
         self.steps += 1
         self._cycle_open = False
+        self._armed = False
 
     def _check_lrs(self, lrs: list[float]) -> None:
         if not self.multipliers:
@@ -209,7 +256,7 @@ class Monitor:
                 n = int(touched.sum())
                 if n == 0:
                     continue
-                k = int(((p.detach() == self._initial[id(p)]) & touched).sum())
+                k = int(((local(p.detach()) == self._initial[id(p)]) & touched).sum())
                 same += k
                 total += n
                 worst.append((k / n, name))

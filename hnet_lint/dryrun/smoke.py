@@ -56,6 +56,21 @@ def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file:
                            message=f"stage {s}: optimizer group {v['group']} ran at lr {v['lr']:.3g} at step {v['step']}; {why}",
                            data={"measured": v["lr"], "threshold": v["expected_lr"], "step": v["step"],
                                  "stage": s, "group": v["group"], "mode": v["mode"]}))
+    if mon.mixed_groups:
+        m = mon.mixed_groups[0]
+        mults = ", ".join(f"stage {s}: {x:g}" for s, x in sorted(m["multipliers"].items()))
+        how = (f": a wrapper merged them into the flat tensor {', '.join(m['flat'][:2])}, as FSDP1 with "
+               "use_orig_params=False does (use FSDP2's fully_shard, or use_orig_params=True, and keep "
+               "one group per stage)" if m["flat"]
+               else " (build one group per stage multiplier, e.g. with group_params)")
+        out.append(finding(run, "HNL804", ("optimizer", "lr_multiplier"), phase="build", file=file,
+                           message=(f"optimizer group {m['group']} holds {m['params']} parameters of stages "
+                                    f"{', '.join(map(str, m['stages']))} whose multipliers differ ({mults}), "
+                                    f"but one group has one lr ({m['lr']:.3g}): the multipliers are not "
+                                    f"applied{how}"),
+                           data={"measured": m["lr"], "group": m["group"], "stages": m["stages"],
+                                 "flat": m["flat"], "mode": "mixed-group",
+                                 "groups": len(mon.mixed_groups)}))
     if mon.dirty_cycles:
         d = mon.dirty_cycles[0]
         out.append(finding(run, "HNL805", ("training", "grad_accum_steps"), phase=phase, file=file,

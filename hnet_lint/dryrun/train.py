@@ -22,6 +22,7 @@ from torch import Tensor
 
 from ..model.training import ratio_loss
 from .data import Batch, ByteCorpus
+from .distributed import is_sharded, local
 from .monitor import stage_of_name
 
 __all__ = ["StepStats", "train_step", "localize_nonfinite", "forward_loss"]
@@ -117,12 +118,18 @@ def _stage_norms(model: nn.Module, num_stages: int) -> tuple[float, list[float],
     or Inf makes its tensor's norm non-finite; only then is each tensor checked element-wise,
     so a norm that merely overflows is not mistaken for a bad gradient.
     """
-    named = [(n, p.grad) for n, p in model.named_parameters() if p.grad is not None]
+    named = [(n, local(p.grad)) for n, p in model.named_parameters() if p.grad is not None]
+    sharded = any(is_sharded(p) for p in model.parameters())
     if not named:
         return 0.0, [0.0] * (num_stages + 1), []
     norms = torch.stack([x.float() for x in torch._foreach_norm([g for _, g in named])])  # (P,)
     stage = torch.tensor([stage_of_name(n, num_stages) for n, _ in named], device=norms.device)
-    sq = torch.zeros(num_stages + 1, device=norms.device).index_add_(0, stage, norms.pow(2)).tolist()
+    sq_t = torch.zeros(num_stages + 1, device=norms.device).index_add_(0, stage, norms.pow(2))
+    if sharded:  # FSDP2: each rank holds a shard of every gradient; the norm is over all of them
+        import torch.distributed as dist
+
+        dist.all_reduce(sq_t)
+    sq = sq_t.tolist()
     bad = _nonfinite(named) if not all(math.isfinite(x) for x in sq) else []
     return math.sqrt(sum(sq)), [math.sqrt(x) for x in sq], bad
 
@@ -133,7 +140,7 @@ def _nonfinite(named: list[tuple[str, Tensor]]) -> list[str]:
 
 def _clip_(model: nn.Module, max_norm: float, total: float) -> None:
     """``clip_grad_norm_``'s update with the norm already measured: g *= min(1, max_norm/(norm+1e-6))."""
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    grads = [local(p.grad) for p in model.parameters() if p.grad is not None]
     coef = min(1.0, max_norm / (total + 1e-6))
     if coef < 1.0:
         torch._foreach_mul_(grads, coef)
@@ -141,7 +148,7 @@ def _clip_(model: nn.Module, max_norm: float, total: float) -> None:
 
 def _nonfinite_params(model: nn.Module) -> list[str]:
     """Names of parameters holding NaN/Inf: one summed check, element-wise only when it trips."""
-    named = [(n, p.detach()) for n, p in model.named_parameters()]
+    named = [(n, local(p.detach())) for n, p in model.named_parameters()]
     total = torch.stack([p.sum(dtype=torch.float32) for _, p in named]).sum()
     return [] if bool(torch.isfinite(total)) else _nonfinite(named)
 
@@ -157,8 +164,10 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
     ce_sum = ratio_sum = 0.0
     rates = [0.0] * spec.num_stages
     logz_mean = logz_max = 0.0
+    rank, world = getattr(setup, "data_rank", 0), getattr(setup, "data_world", 1)
     for micro in range(accum):
-        batch = corpus.batch(step * accum + micro, setup.micro_batch, setup.seq_len, seed)
+        # under --nproc each rank trains its shard: batch k of the global stream goes to rank k % world
+        batch = corpus.batch((step * accum + micro) * world + rank, setup.micro_batch, setup.seq_len, seed)
         ce, ratio, out, logits = forward_loss(model, batch, dev, setup.autocast,
                                               spec.target_ratios, spec.ratio_loss_weight)
         loss = ce + spec.ratio_loss_weight * ratio
@@ -180,6 +189,12 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
             logz_max = max(logz_max, float(lz.abs().max()))
         if measure is not None and micro == 0:
             measure(batch, out, logits)
+    if world > 1:  # report the run's loss and boundary rates, not rank 0's shard's
+        import torch.distributed as dist
+
+        t = torch.tensor([ce_sum, ratio_sum, *rates], dtype=torch.float64, device=dev)
+        dist.all_reduce(t)
+        ce_sum, ratio_sum, *rates = (t / world).tolist()
     gnorm, stage_norms, bad = _stage_norms(model, spec.num_stages)
     if bad or not math.isfinite(gnorm):
         where = localize_nonfinite(model, batch, dev, setup.autocast)

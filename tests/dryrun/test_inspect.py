@@ -97,3 +97,31 @@ def test_bf16_parameters_flagged_and_frozen() -> None:
     frozen = [f for f in res.findings if f.code == "HNL803"]
     assert all(f.data["measured"] > 0.5 for f in frozen)
     assert any("norm" in w for f in frozen for w in f.data["worst"])
+
+
+def test_one_group_for_all_stages_is_multipliers_not_applied() -> None:
+    """A plain AdamW over model.parameters(): one group, one LR, multipliers [2, 1] cannot apply."""
+    model = _model()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    bad = [f for f in hnet_lint.inspect(model, opt, config=MULTS).findings if f.code == "HNL804"]
+    assert len(bad) == 1 and bad[0].data["mode"] == "mixed-group" and bad[0].data["stages"] == [0, 1]
+    assert bad[0].data["flat"] == []  # not a wrapper's flat parameter: the group itself mixes stages
+    # equal multipliers: one group is fine
+    assert "HNL804" not in hnet_lint.inspect(model, opt, config={"lr_multiplier": [1.0, 1.0]}).codes()
+
+
+def test_names_seen_through_wrappers() -> None:
+    from dataclasses import replace
+
+    from hnet_lint.diagnostics import Severity, Span, Diagnostic
+    from hnet_lint.dryrun.distributed import merge_rank_findings, original_name
+
+    assert original_name("module.backbone.main_network.layers.0.mixer.A_log") == \
+        "backbone.main_network.layers.0.mixer.A_log"
+    assert original_name("_fsdp_wrapped_module.backbone._fsdp_wrapped_module._flat_param") == "backbone._flat_param"
+    assert original_name("_orig_mod.lm_head.weight") == "lm_head.weight"
+    d = Diagnostic(Span.start_of("<inspect>"), "HNL803", Severity.ERROR, "90% frozen", path=("training",))
+    merged = merge_rank_findings([[d], [replace(d, message="88% frozen")], []])
+    assert len(merged) == 1 and merged[0].message == "90% frozen" and merged[0].data["ranks"] == [0, 1]
+    only_1 = merge_rank_findings([[], [d]])
+    assert only_1[0].message == "rank 1: 90% frozen"

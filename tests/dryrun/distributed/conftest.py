@@ -1,0 +1,31 @@
+"""Distributed tests: 2 gloo processes under ``torch.distributed.run``, each in a subprocess with a
+timeout so that a hang fails the test instead of blocking CI. Every module here sets
+``pytestmark = pytest.mark.distributed`` (``pytest -m distributed`` runs only them)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TIMEOUT_S = 150
+
+
+def env() -> dict:
+    out = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    out.pop("MASTER_PORT", None)
+    if os.path.exists("/sys/class/net/lo"):
+        out.setdefault("GLOO_SOCKET_IFNAME", "lo")  # all ranks are local (as launch.py does)
+    return out
+
+
+def torchrun(args: list[str], nproc: int = 2, cwd: str = HERE) -> subprocess.CompletedProcess:
+    """``python -m torch.distributed.run --standalone`` (a free port is picked by the rendezvous)."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}", *args]
+    try:
+        return subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"distributed job hung for {TIMEOUT_S} s: {' '.join(cmd)}\n{exc.stderr}")
