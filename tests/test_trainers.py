@@ -1,9 +1,11 @@
 """Trainer profiles: selection, what each trainer version does with a flat file, the
 effective schedule, the history corpus of hierarchical-hnet and the log check.
 
-The corpus under tests/data/trainers/ is written for hnet-lint: the same keys and values as
-the hyperparams.json files in JohannesWesch/hierarchical-hnet's history (paths changed), one
-folder per commit. Each file is judged by the trainer version of its own commit.
+The corpus under tests/data/trainers/ is written for hnet-lint in its own layout (keys grouped
+by model, optimizer, schedule, batch, precision, routing, loss, operations; lists inline): the
+keys and values of the hyperparams.json files in JohannesWesch/hierarchical-hnet's history, one
+folder per commit, with our own output paths. Each file is judged by the trainer version of
+its own commit.
 """
 
 from __future__ import annotations
