@@ -132,6 +132,8 @@ def _parse_scalar(text: str):
 @click.option("--probe-seeds", type=click.IntRange(min=1), default=None,
               help="1x/0.5x probe pairs, one per seed (default 3).")
 @click.option("--smoke-steps", type=int, default=None, help="Numerics smoke steps (default 10).")
+@click.option("--no-probe", is_flag=True, default=False,
+              help="Dry-run the build and smoke phases only (wiring and numerics), without the LR-edge probe.")
 @click.option("--seed", type=int, default=None, help="Dry-run seed (default: training.seed).")
 @click.option("--time-budget", type=float, default=None,
               help="Safety stop in seconds (CPU default 900); a stopped run is inconclusive, never a pass.")
@@ -142,7 +144,7 @@ def _parse_scalar(text: str):
 @click.option("--report", "report_path", type=click.Path(), default=None,
               help="Write the dry-run report (out.json or out.html).")
 @click.option("--nproc", type=click.IntRange(min=1), default=None,
-              help="Dry-run the build and smoke phases on N processes with torch.distributed.run "
+              help="Dry-run the same phases on N processes with torch.distributed.run "
                    "(NCCL on CUDA, gloo on CPU); findings are reported once.")
 @click.option("--engine", type=click.Choice(["ddp", "fsdp2"]), default="ddp", show_default=True,
               help="With --nproc: DistributedDataParallel, or FSDP2 (fully_shard on every block "
@@ -151,7 +153,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
          config, isolated, dialect, statistics, no_source, explain, color, exit_zero, dry_run,
          no_cache=False, cache_dir=None, skip_unrecognized=False, fix=False, diff=False,
          verbose=False, baseline=None, write_baseline=False,
-         device="auto", proxy=None, proxy_width=None, steps=None, probe_seeds=None, smoke_steps=None, seed=None,
+         device="auto", proxy=None, proxy_width=None, steps=None, probe_seeds=None, smoke_steps=None, no_probe=False, seed=None,
          time_budget=None, data_path=None, checkpoint=None, report_path=None, trainer=None,
          nproc=None, engine="ddp", **_: object) -> None:
     """Lint H-Net configs (files or directories)."""
@@ -201,7 +203,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
 
         run_dry_run(report, settings.for_path(os.curdir), report_path, device=device, proxy=proxy,
                     proxy_width=proxy_width, probe_steps=steps, probe_seeds=probe_seeds,
-                    smoke_steps=smoke_steps, seed=seed,
+                    smoke_steps=smoke_steps, no_probe=no_probe, seed=seed,
                     time_budget=time_budget, data=data_path, checkpoint=checkpoint,
                     nproc=nproc, engine=engine)
     if baseline or write_baseline:

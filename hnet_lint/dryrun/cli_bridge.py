@@ -60,10 +60,12 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, npro
                 engine: str = "ddp", **kw: Any) -> list[DryRunResult]:
     """Dry-run every config in ``report.runs``; append findings; return the per-file results.
 
-    ``nproc``: run the build and smoke phases on that many processes under ``engine`` (``ddp``
-    or ``fsdp2``) with ``torch.distributed.run`` (launch.py, worker.py)."""
+    ``nproc``: run the same phases on that many processes under ``engine`` (``ddp`` or
+    ``fsdp2``) with ``torch.distributed.run`` (launch.py, worker.py). ``no_probe``: build and
+    smoke only (the wiring and numerics checks, without the LR-edge probe)."""
+    no_probe = bool(kw.pop("no_probe", False))
     opts = DryRunOptions(**{k: v for k, v in kw.items() if v is not None})
-    if nproc:
+    if no_probe:
         opts = replace(opts, phases=("build", "smoke"))
     opts.options = {code: settings.options_for(code, meta.name, meta.options)
                     for code, meta in DRYRUN_CODES.items()} if settings is not None else {}
@@ -75,12 +77,10 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, npro
             if run.model is None:
                 _log(f"{file}: no model section; skipped")
                 continue
-            if nproc:
-                _log(f"{file}: starting (device {opts.device}; {nproc} processes, {engine}; build and "
-                     f"{opts.smoke_steps} smoke steps; the probe is not run under --nproc)")
-            else:
-                _log(f"{file}: starting (device {opts.device}; probe {opts.probe_seeds} seeds x (1x, 0.5x) x "
-                     f"{opts.probe_steps or 100} steps)")
+            where = f"{nproc} processes, {engine}; " if nproc else ""
+            what = (f"probe {opts.probe_seeds} seeds x (1x, 0.5x) x {opts.probe_steps or 100} steps"
+                    if "probe" in opts.phases else f"build and {opts.smoke_steps} smoke steps, no probe")
+            _log(f"{file}: starting (device {opts.device}; {where}{what})")
             try:
                 # the config says how its trainer groups parameters: build it that way
                 grouping = run.optimizer.grouping if run.optimizer else None

@@ -48,13 +48,17 @@ def _result_from_json(data: dict[str, Any]) -> DryRunResult:
     if data.get("smoke") is not None:
         res.smoke = SmokeResult(steps=[StepStats(**s) for s in data["smoke"]["steps"]],
                                 unchanged=data["smoke"].get("unchanged", []))
+    if data.get("probe") is not None:
+        from .probe import ProbeResult
+
+        res.probe = ProbeResult.from_dict(data["probe"])
     return res
 
 
 def run_distributed_dry_run(run: Any, opts: DryRunOptions, nproc: int, engine: str,
                             log: Callable[[str], None] = lambda s: None, file: str = "",
                             settings: Any = None) -> DryRunResult:
-    """Run build + smoke under ``engine`` on ``nproc`` processes; rank 0's merged result."""
+    """Run the planned phases under ``engine`` on ``nproc`` processes; rank 0's merged result."""
     job = tempfile.mkdtemp(prefix="hnet-lint-dist-")
     try:
         with open(os.path.join(job, "job.pkl"), "wb") as fh:

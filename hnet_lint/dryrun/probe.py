@@ -88,6 +88,23 @@ class ProbeRun:
         }
 
 
+def _run_from_dict(d: dict[str, Any]) -> ProbeRun:
+    """A :class:`ProbeRun` back from :meth:`ProbeRun.to_dict` (curves only)."""
+    n = len(d.get("loss", []))
+
+    def col(key: str, default: Any) -> list:
+        return d.get(key) or [default] * n
+
+    steps = [StepStats(step=i, lr_factor=f, loss=loss, ratio_loss=0.0, grad_norm=g, stage_grad_norms=sg,
+                       clipped=False, boundary_rates=br, logz_mean=lm, logz_max=lx)
+             for i, (f, loss, g, sg, br, lm, lx) in enumerate(zip(
+                 col("lr_factor", 0.0), d.get("loss", []), col("grad_norm", 0.0), col("stage_grad_norms", []),
+                 col("boundary_rates", []), col("logz_mean", 0.0), col("logz_max", 0.0)))]
+    return ProbeRun(multiple=d["multiple"], steps=steps, attn_logits=d.get("attn_max_logit") or {},
+                    mamba=d.get("mamba") or {}, update_ratio=d.get("update_ratio") or [],
+                    nonfinite=d.get("nonfinite"), seed=d.get("seed", 0), planned=d.get("planned_steps", n))
+
+
 @dataclass
 class ProbeResult:
     runs: list[ProbeRun] = field(default_factory=list)
@@ -128,10 +145,23 @@ class ProbeResult:
                 "plan": dataclasses.asdict(self.plan) if self.plan else None,
                 "decision": ({"outcome": d.outcome, "gaps": d.gaps, "mean": d.mean, "se": d.se,
                               "lower": d.lower, "upper": d.upper, "margin": d.margin, "z": d.z,
-                              "by_attention": d.by_attention, "attn_median": d.attn_median}
+                              "by_attention": d.by_attention, "attn_median": d.attn_median,
+                              "error": d.error}
                              if d else None),
                 "not_run": self.not_run(),
                 "runs": [r.to_dict() for r in self.runs]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ProbeResult":
+        """What :meth:`to_dict` wrote (the distributed worker's result): enough for the verdict,
+        the reports and the curves; findings travel separately, with the dry-run's."""
+        plan, dec = d.get("plan"), d.get("decision")
+        return cls(runs=[_run_from_dict(r) for r in d.get("runs", [])], warmup=d.get("warmup", 0),
+                   steps_run=d.get("steps_run", 0), margin=d.get("margin"),
+                   interrupted=bool(d.get("interrupted")),
+                   plan=ProbePlan(steps=plan["steps"], warmup=plan["warmup"], seeds=tuple(plan["seeds"]),
+                                  multiples=tuple(plan["multiples"])) if plan else None,
+                   decision=EdgeDecision(**dec) if dec else None)
 
 
 class _Instruments:
@@ -276,8 +306,12 @@ def _tail(values: list[float], frac: float) -> list[float]:
 
 
 def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus, plan: ProbePlan,
-              deadline: Optional[float], log: Callable[[str], None], base: TrainSetup) -> ProbeResult:
-    """Run the plan's pairs (seed by seed, 1x then 0.5x; a 2x margin run for the first seed) and judge them."""
+              deadline: Optional[float], log: Callable[[str], None], base: TrainSetup,
+              prepare: Optional[Callable[[TrainSetup], None]] = None) -> ProbeResult:
+    """Run the plan's pairs (seed by seed, 1x then 0.5x; a 2x margin run for the first seed) and judge them.
+
+    ``prepare(setup)`` runs on each freshly built setup before it trains (under ``--nproc``: this
+    rank's data shard and the DDP/FSDP2 wrapping)."""
     res = ProbeResult(warmup=plan.warmup, plan=plan)
     if plan.warmup < 40:
         log(f"probe warmup shortened to {plan.warmup} steps (probe of {plan.steps} steps); "
@@ -286,6 +320,8 @@ def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus
     for seed, m in plan.runs:
         seeded = dataclasses.replace(spec, seed=seed)  # the init follows the seed, as the data order does
         setup = build_setup(seeded, opts, lr_scale=m, device=base.device, scale=base.scale)
+        if prepare is not None:
+            prepare(setup)
         rec, stopped = _probe_one(seeded, opts, setup, corpus, seed, m, plan.steps, plan.warmup, deadline, log,
                                   first=seed == plan.seeds[0])
         res.runs.append(rec)

@@ -21,8 +21,9 @@ def scope_statement(info: dict, probe: Any = None) -> str:
     where = (f"a proxy of widths {info.get('proxy_widths')} (configured {info.get('configured_widths')})"
              if info.get("scale") == "proxy" else "the full model")
     if info.get("engine"):
-        where += (f" under {info['engine']} x {info.get('world_size')} processes (build and smoke; the "
-                  "LR-edge probe did not run)")
+        where += f" under {info['engine']} x {info.get('world_size')} processes"
+    if "probe" not in info.get("phases", ("probe",)):
+        where += " (build and smoke; the LR-edge probe did not run)"
     dec = getattr(probe, "decision", None)
     steps = probe.plan.steps - probe.plan.warmup if probe is not None and probe.plan else 0
     if dec is None or dec.mean is None:

@@ -1,4 +1,4 @@
-"""One rank of ``hnet-lint CONFIG --dry-run --nproc N``: the build and smoke phases under DDP or FSDP2.
+"""One rank of ``hnet-lint CONFIG --dry-run --nproc N``: the build, smoke and probe phases under DDP or FSDP2.
 
 Started by ``launch.py`` through ``python -m torch.distributed.run --standalone --nproc-per-node N
 -m hnet_lint.dryrun.worker JOB_DIR``; torch's launcher sets RANK/WORLD_SIZE/MASTER_* and
@@ -30,10 +30,11 @@ from typing import Any, Callable
 import torch
 import torch.distributed as dist
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Severity
 from .build import DryRunOptions, build_setup, make_optimizer, spec_from_run
 from .codes import finding
 from .data import load_corpus
+from .decide import NOT_PAST
 from .distributed import disagreeing_params, engine_of, gather, merge_rank_findings, original_name
 from .runner import DryRunResult, _setup_info
 from .smoke import run_smoke
@@ -146,9 +147,43 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
 
         res.info["time_budget_s"] = opts.time_budget
         res.findings.append(_stopped(run, res, "smoke", "the rest of the smoke phase"))
-    res.findings.append(_summary(run, spec, setup, engine, world, scale, trainer, compared, routing))
+    elif "probe" in opts.phases and not res.failed:
+        _probe(res, run, spec, opts, setup, corpus, seed, engine, device, log if rank == 0 else (lambda s: None))
+    res.findings.append(_summary(run, spec, setup, engine, world, scale, trainer, compared, routing,
+                                 probed=res.probe is not None))
     res.timings["total"] = time.monotonic() - start
     return res
+
+
+def _probe(res: DryRunResult, run: Any, spec: Any, opts: DryRunOptions, setup: Any, corpus: Any, seed: int,
+           engine: str, device: torch.device, log: Callable[[str], None]) -> None:
+    """The LR-edge probe under ``engine``: each run's fresh model is wrapped like the smoke's and
+    trains this rank's shard; ``train_step`` all-reduces the loss, so the gaps are the global
+    run's. No wall-clock deadline inside the probe: ranks stopping at different steps would wait
+    on each other in a collective; the launcher's timeout is the safety stop (HNL801, never a
+    pass). Rank 0's judgement is reported (attention logits are measured on its shard)."""
+    from .probe import run_probe
+    from .runner import _with_scope, probe_plan
+
+    rank, world = dist.get_rank(), dist.get_world_size()
+    plan = probe_plan(opts, seed)
+    res.info["probe_plan"] = plan.describe()
+
+    def prepare(fresh: Any) -> None:
+        fresh.grouping = opts.param_groups
+        fresh.data_rank, fresh.data_world = rank, world
+        _wrap(fresh, engine, device)
+
+    t0 = time.monotonic()
+    probe = run_probe(spec, replace(opts, probe_seeds=len(plan.seeds), device=device.type), run, corpus, plan,
+                      None, log, setup, prepare=prepare)
+    res.timings["probe"] = time.monotonic() - t0
+    probe.findings = gather(probe.findings)[0]  # a collective on every rank; rank 0's judgement
+    res.probe = probe
+    res.info["phases"] = ["build", "smoke", "probe"]
+    passed = not any(f.severity >= Severity.WARNING for f in [*res.findings, *probe.findings]) \
+        and probe.decision is not None and probe.decision.outcome == NOT_PAST
+    res.findings += _with_scope(probe.findings, res, setup, passed)
 
 
 def _router_agreement(setup: Any, corpus: Any, seed: int) -> dict[str, Any]:
@@ -179,7 +214,7 @@ def _world_scale(run: Any, world: int) -> tuple[float, str | None]:
 
 
 def _summary(run: Any, spec: Any, setup: Any, engine: str, world: int, scale: float, trainer: str | None,
-             compared: int, routing: dict | None = None) -> Diagnostic:
+             compared: int, routing: dict | None = None, probed: bool = False) -> Diagnostic:
     peaks = spec.peak_lrs()
     how = (f"trainer profile {trainer} multiplies the LR by the world size {world}" if scale != 1.0
            else f"trainer profile {trainer or 'unknown'} does not scale the LR with the world size")
@@ -192,8 +227,9 @@ def _summary(run: Any, spec: Any, setup: Any, engine: str, world: int, scale: fl
                       "of one shared batch)")
     msg = (f"distributed dry-run: {world} processes ({dist.get_backend()}), {policy}; each rank trained its "
            f"shard of every batch; {how}: effective peak LR per stage "
-           f"{[float(f'{x:.3g}') for x in peaks]}; {agreement}. The LR-edge probe is not run under "
-           "--nproc (run the single-process --dry-run for it)")
+           f"{[float(f'{x:.3g}') for x in peaks]}; {agreement}."
+           + (" The LR-edge probe ran under the same engine." if probed else " The LR-edge probe did not "
+              "run (--no-probe, or the smoke phase failed or was cut short)."))
     return finding(run, "HNL819", ("optimizer", "lr"), phase="build", message=msg,
                    data={"world_size": world, "engine": engine, "lr_scale": scale, "peak_lrs": peaks,
                          "backend": dist.get_backend(), "replicated_compared": compared,

@@ -30,7 +30,8 @@ EXACT = {"HNL801", "HNL802", "HNL803", "HNL804", "HNL805", "HNL806", "HNL812", "
 def cli(path: Path, *args: str) -> tuple[int, dict, list[dict]]:
     report = path.with_suffix(".report.json")
     cmd = [sys.executable, "-m", "hnet_lint", str(path), "--dry-run", "--smoke-steps", str(SMOKE),
-           "--format", "json", "--report", str(report), *args]
+           "--format", "json", "--report", str(report), *(args or ()), *(() if "--probe-seeds" in args
+                                                                          else ("--no-probe",))]
     try:
         proc = subprocess.run(cmd, cwd=path.parent, env=env(), capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
@@ -101,3 +102,21 @@ def test_nproc_needs_dry_run(sane) -> None:
     proc = subprocess.run([sys.executable, "-m", "hnet_lint", str(sane), "--nproc", "2"], env=env(),
                           capture_output=True, text=True, timeout=60, cwd=os.path.dirname(sane))
     assert proc.returncode == 2 and "--nproc and --engine need --dry-run" in proc.stderr
+
+
+def test_probe_runs_under_the_engine_with_global_losses(sane) -> None:
+    """The same phases as one process: the LR-edge probe runs under DDP with a small plan (one
+    seed, 20 steps); its pairs complete and a decision is reported with its scope. Which
+    decision is not asserted: one seed over 20 steps sits within seed noise."""
+    rc, result, found = cli(sane, "--nproc", "2", "--engine", "ddp", "--probe-seeds", "1", "--steps", "20")
+    probe = result["probe"]
+    assert [(r["seed"], r["multiple"], len(r["loss"]), r["complete"]) for r in probe["runs"]] == \
+        [(0, 1.0, 20, True), (0, 0.5, 20, True)]
+    assert probe["decision"]["outcome"] in ("past the knee", "not past the knee", "inconclusive")
+    assert result["info"]["phases"] == ["build", "smoke", "probe"]
+    summary = [f for f in found if f["code"] == "HNL814"]
+    assert len(summary) == 1 and summary[0]["phase"] == "probe"  # once, not per rank
+    assert "probe ran under the same engine" in [f for f in found if f["code"] == "HNL819"][0]["message"]
+    # a pass needs the decision "not past" and no dry-run warning (static findings set rc, not this)
+    assert result["passed"] == (probe["decision"]["outcome"] == "not past the knee"
+                                and not any(f["severity"] in ("warning", "error") for f in found))
