@@ -31,12 +31,31 @@ def split_numbers(value: Any) -> list[float] | None:
     return None
 
 
+class _Values:
+    """The three maps a trainer's reading fills, one value at a time."""
+
+    def __init__(self) -> None:
+        self.canonical: dict[Path, Any] = {}
+        self.defaults: dict[Path, Any] = {}
+        self.written_at: dict[Path, str] = {}
+
+    def put(self, path: Path, key: str | None, value: Any, written: bool) -> None:
+        """``value`` at ``path``, set by the file's ``key`` (``None``: no key qualifies it);
+        a value the file did not write is also a default."""
+        self.canonical[path] = value
+        if key is not None:
+            self.written_at[path] = key
+        if not written:
+            self.defaults[path] = value
+
+    def result(self) -> tuple[dict[Path, Any], dict[Path, Any], dict[Path, str]]:
+        return self.canonical, self.defaults, self.written_at
+
+
 def hierarchical_values(profile: TrainerProfile, data: dict) -> tuple[
         dict[Path, Any], dict[Path, Any], dict[Path, str]]:
     """Canonical values of a hierarchical-hnet ``hyperparams.json`` under ``profile``."""
-    canonical: dict[Path, Any] = {}
-    defaults: dict[Path, Any] = {}
-    written_at: dict[Path, str] = {}
+    values = _Values()
 
     def read(key: str) -> tuple[Any, bool]:
         """(value the trainer uses, whether the file wrote it)."""
@@ -48,12 +67,8 @@ def hierarchical_values(profile: TrainerProfile, data: dict) -> tuple[
         return fact.default, False
 
     def put(path: Path, key: str, value: Any, written: bool) -> None:
-        if value is None:
-            return
-        canonical[path] = value
-        written_at[path] = key
-        if not written:
-            defaults[path] = value
+        if value is not None:
+            values.put(path, key, value, written)
 
     simple = {
         "learning_rate": ("optimizer", "lr"),
@@ -82,9 +97,7 @@ def hierarchical_values(profile: TrainerProfile, data: dict) -> tuple[
     put(("optimizer", "betas"), "adam_beta2", [b1, b2], w1 or w2)
     # The file's weight_decay never reaches AdamW: its default is what every group gets.
     put(("optimizer", "weight_decay"), "weight_decay", profile.fixed_weight_decay, False)
-    canonical[("optimizer", "grouping")] = "official"
-    defaults[("optimizer", "grouping")] = "official"
-    written_at[("optimizer", "grouping")] = "weight_decay"
+    values.put(("optimizer", "grouping"), "weight_decay", "official", False)
 
     wsd_loader = profile.reads("lr_scheduler")
     name, written = read("lr_scheduler") if wsd_loader else ("cosine", False)
@@ -112,7 +125,7 @@ def hierarchical_values(profile: TrainerProfile, data: dict) -> tuple[
         value, written = read("downsampling_factors")
         if written:
             put(("routing", "target_ratio"), "downsampling_factors", split_numbers(value), True)
-    return canonical, defaults, written_at
+    return values.result()
 
 
 def if001_values(profile: TrainerProfile, data: dict) -> tuple[
@@ -120,39 +133,24 @@ def if001_values(profile: TrainerProfile, data: dict) -> tuple[
     """Canonical values of an if001/hnet ``training_config.json``."""
     from .if001 import KEY_MAP
 
-    canonical: dict[Path, Any] = {}
-    defaults: dict[Path, Any] = {}
-    written_at: dict[Path, str] = {}
+    values = _Values()
     for key, path in KEY_MAP.items():
         written = data.get(key) is not None
         value = data[key] if written else profile.default(key)
-        if value is None:
-            continue
-        canonical[path] = value
-        written_at[path] = key
-        if not written:
-            defaults[path] = value
-    canonical[("optimizer", "betas")] = [0.9, 0.95]
-    canonical[("optimizer", "eps")] = 1e-8
-    canonical[("optimizer", "grouping")] = "official"
-    for path in (("optimizer", "betas"), ("optimizer", "eps"), ("optimizer", "grouping")):
-        defaults[path] = canonical[path]
-        written_at[path] = "weight_decay" if path[1] == "grouping" else "learning_rate"
-    canonical[("training", "autocast_dtype")] = "bfloat16"
-    defaults[("training", "autocast_dtype")] = "bfloat16"
-    if canonical.get(("schedule", "total_steps")) is not None:
-        canonical[("schedule", "name")] = "wsd"
+        if value is not None:
+            values.put(path, key, value, written)
+    # fixed in the trainer's code, not read from the file
+    values.put(("optimizer", "betas"), "learning_rate", [0.9, 0.95], False)
+    values.put(("optimizer", "eps"), "learning_rate", 1e-8, False)
+    values.put(("optimizer", "grouping"), "weight_decay", "official", False)
+    values.put(("training", "autocast_dtype"), None, "bfloat16", False)
+    if values.canonical.get(("schedule", "total_steps")) is not None:
+        values.put(("schedule", "name"), None, "wsd", True)
         for key, value in (("warmup_ratio", 0.1), ("stable_ratio", 0.7), ("decay_ratio", 0.2),
                            ("decay_type", "inverse_sqrt")):
-            canonical[("schedule", key)] = value
-            defaults[("schedule", key)] = value
-            written_at[("schedule", key)] = "max_steps"
+            values.put(("schedule", key), "max_steps", value, False)
     else:
-        canonical[("schedule", "name")] = "constant"
-        defaults[("schedule", "name")] = "constant"
-        value = data.get("warmup_steps", profile.default("warmup_steps"))
-        canonical[("schedule", "warmup_steps")] = value
-        written_at[("schedule", "warmup_steps")] = "warmup_steps"
-        if "warmup_steps" not in data:
-            defaults[("schedule", "warmup_steps")] = value
-    return canonical, defaults, written_at
+        values.put(("schedule", "name"), None, "constant", False)
+        values.put(("schedule", "warmup_steps"), "warmup_steps",
+                   data.get("warmup_steps", profile.default("warmup_steps")), "warmup_steps" in data)
+    return values.result()
