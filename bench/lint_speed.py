@@ -134,6 +134,19 @@ def _load(value) -> str:
     return "n/a" if value is None else f"{value[0]:.2f}"
 
 
+def tables_origin(py: str) -> str:
+    """Which core-schema tables the timed lints validate with: the generated ones (the
+    installed pydantic is the one they were generated under) or ones derived for this
+    pydantic by an earlier lint and cached (hnet_lint.load.coretables)."""
+    probe = ("import pydantic, pydantic_core\n"
+             "from hnet_lint.load import coretables\n"
+             "print(pydantic.VERSION, pydantic_core.__version__, coretables.origin())")
+    out = subprocess.run([py, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return (f"pydantic {out[0]} (core {out[1]}); core-schema tables: {out[2]} "
+            "(a first lint under a pydantic other than the generated one derives and caches them).")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -174,6 +187,7 @@ def main() -> None:
         if shutil.which("check-jsonschema"):
             tools["check-jsonschema"] = lambda fs: ["check-jsonschema", "--schemafile", schema, *fs]
         subprocess.run(tools["hnet-lint (warm cache)"](files), cwd=ROOT, capture_output=True)
+        tables = tables_origin(py)
         rows = measure(tools, files, args.repeat)
     floor = rows[0][1]
     by_name = {r[0]: r for r in rows}
@@ -183,7 +197,7 @@ def main() -> None:
         f"median of {args.repeat} runs, one process per tool invocation, tools interleaved, "
         f"hnet-lint byte-compiled; "
         f"load average before/after: {_load(load_before)} / "
-        f"{_load(os.getloadavg() if hasattr(os, 'getloadavg') else None)}.", "",
+        f"{_load(os.getloadavg() if hasattr(os, 'getloadavg') else None)}. {tables}", "",
         "| tool | 1 file (s) | 200 files (s) | 1 file / floor | 200 files / floor "
         "| 200 files: hnet-lint cold / warm faster by |",
         "|---|---:|---:|---:|---:|---:|",

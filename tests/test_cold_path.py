@@ -1,7 +1,11 @@
 """Cold start: a lint validates with pydantic-core from the generated core schemas, so it
 creates no pydantic ``BaseModel`` class (pydantic's schema machinery stays unimported); it
 builds only the validators its files need; and the static path never imports torch,
-jsonschema or jinja2. (Speed itself is measured in bench/lint_speed.py, never asserted here.)"""
+jsonschema or jinja2. (Speed itself is measured in bench/lint_speed.py, never asserted here.)
+
+Under a pydantic release other than the one ``coreschemas`` was generated with, the first
+lint derives the tables from the classes and caches them (tests/test_coreschemas.py); these
+tests look at a lint after that, whichever release is installed."""
 
 from __future__ import annotations
 
@@ -26,9 +30,13 @@ print("LOADED", " ".join(sorted(sys.modules)), file=sys.stderr)
 
 
 def _run(repo, *args) -> tuple[set[str], set[str], str]:
-    """(modules imported, validators built, output) of one lint in a fresh process."""
+    """(modules imported, validators built, output) of one lint in a fresh process, after a
+    first one has found the core-schema tables for the installed pydantic."""
+    env = subprocess_env(HNET_LINT_CACHE_DIR=str(repo.parent / "user-cache"))
+    warm = [sys.executable, "-c", "from hnet_lint.load.coretables import tables; tables()"]
+    subprocess.run(warm, cwd=repo, env=env, check=True)
     proc = subprocess.run([sys.executable, "-c", PROBE, "--no-cache", "--isolated", *args],
-                          cwd=repo, env=subprocess_env(), capture_output=True, text=True)
+                          cwd=repo, env=env, capture_output=True, text=True)
     assert "LOADED" in proc.stderr, proc.stderr
     built = proc.stderr.split("BUILT", 1)[1].split("LOADED", 1)[0].split()
     return set(proc.stderr.split("LOADED", 1)[1].split()), set(built), proc.stdout

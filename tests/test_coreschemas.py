@@ -1,6 +1,8 @@
-"""The generated core schemas are fresh, and validating with them is validating with the
-pydantic classes: same accepted values, same dumps, same errors (type, loc, msg, input,
-ctx), which the findings HNL006-HNL008 are made from."""
+"""The generated core schemas are fresh, are used only under the pydantic they were derived
+with (any other release derives its own, once, into the user's cache), and validating with
+the tables in use is validating with the pydantic classes: same accepted values, same
+dumps, same errors (type, loc, msg, input, ctx), which the findings HNL006-HNL008 are made
+from."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pickle
 import pytest
 from pydantic import ValidationError
 
-from hnet_lint.load import coregen, records
+from hnet_lint.load import coregen, coreschemas, coretables, records
 from hnet_lint.load.coregen import MODELS
 
 INLINE_MODEL = {"arch_layout": ["m4", ["T1m4", ["T27"], "m4T1"], "m4"],
@@ -61,10 +63,25 @@ def _pydantic_class(name: str):
     return getattr(importlib.import_module(MODELS[name]), name)
 
 
-def test_generated_module_is_fresh():
-    with open(coregen.OUTPUT, encoding="utf-8") as fh:
-        assert fh.read() == coregen.generated_text(), (
-            "hnet_lint/load/coreschemas.py is stale: run `python -m hnet_lint.load.coregen`")
+STALE = "hnet_lint/load/coreschemas.py is stale: run `python -m hnet_lint.load.coregen`"
+
+
+def test_generated_module_was_made_from_todays_sources():
+    """Whatever pydantic is installed: editing a schema class without regenerating fails."""
+    assert coreschemas.SOURCE_HASH == coregen.source_hash(), STALE
+
+
+def test_generated_tables_are_used_exactly_under_the_pydantic_that_derived_them():
+    """Under the recorded releases the module is what that pydantic derives today, and it
+    is what a lint validates with; under any other release it is not used at all."""
+    if coregen.installed_versions() == coreschemas.GENERATED_WITH:
+        with open(coregen.OUTPUT, encoding="utf-8") as fh:
+            assert fh.read() == coregen.generated_text(), STALE
+        assert coretables.origin() == "generated"
+    else:
+        assert coretables.origin() in ("derived", "cached")
+        schemas, configs, fields = coregen.build_tables()
+        assert coretables.tables() == (schemas, configs, fields)
 
 
 def test_generated_module_is_plain_data():
@@ -80,7 +97,7 @@ def test_generated_module_is_plain_data():
         assert isinstance(node, ast.Assign), ast.dump(node)[:80]
         ast.literal_eval(node.value)
         assigned += [t.id for t in node.targets]
-    assert assigned == ["SCHEMAS", "CONFIGS", "FIELDS"]
+    assert assigned == ["GENERATED_WITH", "SOURCE_HASH", "SCHEMAS", "CONFIGS", "FIELDS"]
 
 
 @pytest.mark.parametrize("name", sorted(set(MODELS) - {"NativeConfig"}))
@@ -122,3 +139,65 @@ def test_records_are_read_only_and_survive_pickling():
     again = pickle.loads(pickle.dumps(model))
     assert again == model and again.model_dump() == model.model_dump()
     assert copy.deepcopy(model) == model
+
+
+# -- another pydantic release: the tables are derived once and kept ------------------------
+
+OTHER_RELEASE = {"pydantic": "2.99.0", "pydantic_core": "9.9.9"}
+
+
+@pytest.fixture
+def other_release(tmp_path, monkeypatch):
+    """A process that runs under a pydantic the module was not generated with, and a fresh
+    user cache folder."""
+    monkeypatch.setenv("HNET_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(coregen, "installed_versions", lambda: dict(OTHER_RELEASE))
+    return tmp_path / "cache" / "coretables"
+
+
+def _entries(folder) -> list:
+    return sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+
+
+def test_another_release_derives_the_tables_then_reads_them_back(other_release, monkeypatch):
+    derived, where = coretables._find()
+    assert where == "derived"
+    assert derived == coregen.build_tables()
+    [entry] = _entries(other_release)
+    assert "pydantic-2.99.0-core-9.9.9" in entry and entry.startswith(
+        coreschemas.SOURCE_HASH[:16])
+    assert (other_release.parent / ".gitignore").is_file()  # never committed by accident
+
+    def no_derivation():
+        raise AssertionError("derived again although the cache holds the tables")
+
+    monkeypatch.setattr(coregen, "build_tables", no_derivation)
+    cached, where = coretables._find()
+    assert where == "cached" and cached == derived
+    assert all(isinstance(row, tuple) for rows in cached[2].values() for row in rows)
+
+
+def test_a_cache_entry_that_is_not_ours_is_derived_again_and_replaced(other_release):
+    coretables._find()
+    [entry] = _entries(other_release)
+    (other_release / entry).write_text('{"format": 1, "schemas": [], "configs": {}}')
+    derived, where = coretables._find()
+    assert where == "derived" and derived == coregen.build_tables()
+    assert coretables._find()[1] == "cached"
+
+
+def test_an_unwritable_cache_costs_time_not_a_verdict(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("HNET_LINT_CACHE_DIR", str(blocker))  # a file: no folder inside
+    monkeypatch.setattr(coregen, "installed_versions", lambda: dict(OTHER_RELEASE))
+    assert coretables._find()[1] == "derived"
+    assert coretables._find()[1] == "derived"
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_tables_json_cannot_hold_as_they_are_are_never_cached(tmp_path):
+    path = tmp_path / "entry.json"
+    schemas = {"X": {"type": "default", "schema": {"type": "any"}, "default": (0.9, 0.95)}}
+    coretables._write(str(path), (schemas, {"X": {}}, {"X": ()}))
+    assert not path.exists()  # read back, the tuple would be a list

@@ -45,18 +45,15 @@ def default_cache_dir(start: str | None = None) -> str:
     every folder a command runs from; else, outside a repository, ``hnet-lint`` in the
     user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``; ``%LOCALAPPDATA%`` on
     Windows), never a new folder wherever the command happened to run."""
+    from ..load.cachedir import user_cache_dir
     from ..repo import find_repo_root
 
-    env = os.environ.get("HNET_LINT_CACHE_DIR")
-    if env:
-        return env
+    if os.environ.get("HNET_LINT_CACHE_DIR"):
+        return user_cache_dir()
     root = find_repo_root(start or os.getcwd())
     if root is not None:
         return os.path.join(root, ".hnet-lint-cache")
-    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
-        return os.path.join(os.environ["LOCALAPPDATA"], "hnet-lint", "Cache")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "hnet-lint")
+    return user_cache_dir()
 
 
 def _digest(blob: bytes) -> str:
@@ -131,10 +128,9 @@ class ResultCache:
             pass
 
     def _ensure_folder(self) -> None:
-        if not os.path.isdir(self.folder):
-            os.makedirs(self.folder, exist_ok=True)
-            with open(os.path.join(self.folder, ".gitignore"), "w") as fh:
-                fh.write("# created by hnet-lint: never commit the cache\n*\n")
+        from ..load.cachedir import ensure_cache_folder
+
+        ensure_cache_folder(self.folder)
 
 
 def _encode(diag: Diagnostic) -> dict[str, Any]:

@@ -9,6 +9,13 @@ nothing. The classes in the schemas are replaced by names (``{"$record": NAME}``
 :mod:`hnet_lint.load.records` resolves to light read-only record classes of the same names,
 so validation, error types, messages and locations are pydantic's own, unchanged.
 
+A core schema is what *one* pydantic release derives from the classes, and pydantic-core
+is only promised to understand the schemas of its own release. The module therefore records
+the pydantic and pydantic-core versions it was generated with (``GENERATED_WITH``) and a
+hash of the sources it was generated from (``SOURCE_HASH``); :mod:`hnet_lint.load.records`
+uses it only under those exact versions and otherwise derives the same tables from the
+classes under the installed pydantic (:func:`build_tables`), once per version.
+
 Regenerate after editing a schema class (``tests/test_coreschemas.py`` fails until then)::
 
     python -m hnet_lint.load.coregen
@@ -16,11 +23,13 @@ Regenerate after editing a schema class (``tests/test_coreschemas.py`` fails unt
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pprint
 from typing import Any
 
-__all__ = ["MODELS", "generated_text", "write", "OUTPUT"]
+__all__ = ["MODELS", "build_tables", "installed_versions", "source_hash", "generated_text",
+           "write", "OUTPUT"]
 
 #: every model class a lint validates or names, by module
 MODELS: dict[str, str] = {
@@ -117,8 +126,8 @@ def _fields(cls: type, classes: dict[str, type]) -> tuple:
     return tuple(out)
 
 
-def generated_text() -> str:
-    """The text of ``coreschemas.py`` as the classes define it today."""
+def build_tables() -> tuple[dict, dict, dict]:
+    """``(SCHEMAS, CONFIGS, FIELDS)`` as the installed pydantic derives them from the classes."""
     classes = _classes()
     schemas, configs, fields = {}, {}, {}
     for name, cls in classes.items():
@@ -127,7 +136,42 @@ def generated_text() -> str:
             schemas[name] = _clean(cls.__pydantic_core_schema__, classes)
         configs[name] = _clean(_core_config(cls), classes)
         fields[name] = _fields(cls, classes)
+    return schemas, configs, fields
+
+
+def installed_versions() -> dict[str, str]:
+    """The pydantic and pydantic-core releases installed here (cheap: no model machinery)."""
+    import pydantic_core
+    from pydantic.version import VERSION
+
+    return {"pydantic": VERSION, "pydantic_core": pydantic_core.__version__}
+
+
+def source_hash() -> str:
+    """A hash of everything the tables are generated from: the schema classes and this
+    generator. It changes when a schema class is edited, whatever pydantic is installed."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    schema_dir = os.path.join(here, "schema")
+    paths = sorted(os.path.join(schema_dir, n) for n in os.listdir(schema_dir)
+                   if n.endswith(".py"))
+    digest = hashlib.sha256()
+    for path in [*paths, os.path.join(here, "coregen.py")]:
+        with open(path, "rb") as fh:
+            text = fh.read().replace(b"\r\n", b"\n")
+        digest.update(os.path.basename(path).encode() + b"\0" + text + b"\0")
+    return digest.hexdigest()
+
+
+def generated_text() -> str:
+    """The text of ``coreschemas.py`` as the classes define it today, under the installed
+    pydantic."""
+    schemas, configs, fields = build_tables()
     parts = [_HEADER]
+    parts.append("#: the releases these tables were derived under; any other release derives\n"
+                 "#: its own (hnet_lint.load.records)\nGENERATED_WITH = "
+                 + pprint.pformat(installed_versions(), sort_dicts=True) + "\n\n")
+    parts.append("#: sha256 of the sources they were derived from (coregen.source_hash)\n"
+                 f"SOURCE_HASH = {source_hash()!r}\n\n")
     parts.append("#: model name -> its core schema\nSCHEMAS = "
                  + pprint.pformat(schemas, width=100, sort_dicts=False) + "\n\n")
     parts.append("#: model name -> the core config its validator is built with\nCONFIGS = "
@@ -138,10 +182,17 @@ def generated_text() -> str:
 
 
 def _core_config(cls: type) -> dict:
-    """The config pydantic hands ``SchemaValidator`` next to the schema."""
+    """The config pydantic hands ``SchemaValidator`` next to the schema (its private helper:
+    ``core_config(title)`` since pydantic 2.10, ``core_config(obj)``, titled by
+    ``obj.__name__``, before)."""
+    import inspect
+
     from pydantic._internal._config import ConfigWrapper
 
-    return dict(ConfigWrapper(cls.model_config, check=False).core_config(cls.__name__))
+    wrapper = ConfigWrapper(cls.model_config, check=False)
+    if "title" in inspect.signature(wrapper.core_config).parameters:
+        return dict(wrapper.core_config(cls.__name__))
+    return dict(wrapper.core_config(cls))
 
 
 def write(path: str = OUTPUT) -> str:

@@ -7,6 +7,13 @@ of NAME below and ``{"$factory": NAME}`` for a default built by it (or by ``list
 """
 
 # fmt: off
+#: the releases these tables were derived under; any other release derives
+#: its own (hnet_lint.load.records)
+GENERATED_WITH = {'pydantic': '2.14.4', 'pydantic_core': '2.50.5'}
+
+#: sha256 of the sources they were derived from (coregen.source_hash)
+SOURCE_HASH = '233e229fba49f8dce8865851def29b7a6658e1e904258e9dcb5a95edf6ae24ec'
+
 #: model name -> its core schema
 SCHEMAS = {'HNetModelConfig': {'type': 'model',
                      'cls': {'$record': 'HNetModelConfig'},

@@ -2,7 +2,8 @@
 
 A lint validates with ``pydantic_core.SchemaValidator``s built from the core schemas that
 pydantic derives from the classes in :mod:`hnet_lint.load.schema`, generated ahead of time
-into :mod:`hnet_lint.load.coreschemas` (``python -m hnet_lint.load.coregen``). Validation is
+into :mod:`hnet_lint.load.coreschemas` (``python -m hnet_lint.load.coregen``) and derived
+again under any other pydantic release (:mod:`hnet_lint.load.coretables`). Validation is
 pydantic's own (the same engine, schema, errors and messages) but no ``BaseModel`` class is
 created, which spares every cold run pydantic's schema-generation machinery.
 
@@ -98,9 +99,9 @@ _VALIDATORS: dict[str, Any] = {}
 
 def fields(name: str) -> tuple:
     """``(key in the file, attribute, nested record name or None)`` per field of ``name``."""
-    from .coreschemas import FIELDS
+    from .coretables import tables
 
-    return FIELDS[name]
+    return tables()[2][name]
 
 
 def record_class(name: str) -> type[Record]:
@@ -120,9 +121,10 @@ def validator(name: str):
     if built is None:
         from pydantic_core import SchemaValidator
 
-        from .coreschemas import CONFIGS, SCHEMAS
+        from .coretables import tables
 
-        built = SchemaValidator(_resolve(SCHEMAS[name]), CONFIGS[name])
+        schemas, configs, _ = tables()
+        built = SchemaValidator(_resolve(schemas[name]), configs[name])
         _VALIDATORS[name] = built
     return built
 
@@ -137,9 +139,9 @@ def _resolve(node: Any) -> Any:
             if key == "$factory":
                 return list if value == "list" else _default_of(value)
             if key == "$model":
-                from .coreschemas import SCHEMAS
+                from .coretables import tables
 
-                return _resolve(SCHEMAS[value])
+                return _resolve(tables()[0][value])
         return {key: _resolve(value) for key, value in node.items()}
     if isinstance(node, (list, tuple)):
         return type(node)(_resolve(item) for item in node)

@@ -19,8 +19,10 @@ __all__ = ["FlatConfig"]
 class FlatConfig(Strict):
     """Flat trainer hyperparameters (``hyperparams.json``)."""
 
+    # protected_namespaces=(): the field ``model_config_`` (key ``model_config``) is the
+    # trainer's own name; pydantic before 2.10 warns about every ``model_`` field otherwise
     model_config = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True,
-                              use_attribute_docstrings=False)
+                              use_attribute_docstrings=False, protected_namespaces=())
 
     trainer: Optional[str] = None
     """The trainer that reads this file, ``NAME[@VERSION]`` (``hnet-lint trainers``), e.g.

@@ -1,0 +1,106 @@
+"""The core-schema tables a lint validates with, right for the pydantic installed here.
+
+:mod:`hnet_lint.load.coreschemas` holds the tables (``SCHEMAS``, ``CONFIGS``, ``FIELDS``)
+that one pydantic release derived from the classes in ``schema/``. pydantic-core is only
+promised to understand its own release's schemas, and pydantic's derivation changes between
+releases, so the generated tables are used only under the exact releases they name
+(``GENERATED_WITH``). Under any other release the tables are derived from the classes by
+the installed pydantic (:func:`hnet_lint.load.coregen.build_tables`, about 50 ms) and kept
+as JSON in the user's cache folder (``coretables/``, see
+:func:`hnet_lint.load.cachedir.user_cache_dir`), keyed by the source hash and both
+versions, so only the first lint under a new release pays for it. Like a ``.pyc`` file the
+entry is never stale (its name says what it was derived from) and writing it is best
+effort: a read-only cache folder costs time, never a wrong verdict. The entry is data
+(JSON), never code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+__all__ = ["Tables", "tables", "origin"]
+
+#: (SCHEMAS, CONFIGS, FIELDS)
+Tables = tuple[dict, dict, dict]
+
+_TABLES: Tables | None = None
+_ORIGIN = ""
+_FORMAT = 1
+
+
+def tables() -> Tables:
+    """``(SCHEMAS, CONFIGS, FIELDS)`` for the installed pydantic, found once per process."""
+    global _TABLES, _ORIGIN
+    if _TABLES is None:
+        _TABLES, _ORIGIN = _find()
+    return _TABLES
+
+
+def origin() -> str:
+    """Where this process's tables came from: ``generated``, ``cached`` or ``derived``."""
+    tables()
+    return _ORIGIN
+
+
+def _find() -> tuple[Tables, str]:
+    from . import coregen, coreschemas
+
+    versions = coregen.installed_versions()
+    if versions == coreschemas.GENERATED_WITH:
+        return (coreschemas.SCHEMAS, coreschemas.CONFIGS, coreschemas.FIELDS), "generated"
+    path = _entry_path(coreschemas.SOURCE_HASH, versions)
+    cached = _read(path)
+    if cached is not None:
+        return cached, "cached"
+    derived = coregen.build_tables()
+    _write(path, derived)
+    return derived, "derived"
+
+
+def _entry_path(source_hash: str, versions: dict[str, str]) -> str:
+    from .cachedir import user_cache_dir
+
+    name = (f"{source_hash[:16]}-pydantic-{versions['pydantic']}"
+            f"-core-{versions['pydantic_core']}.json")
+    return os.path.join(user_cache_dir(), "coretables", name)
+
+
+def _read(path: str) -> Tables | None:
+    """The entry at ``path``, or None if it is missing or not one this code wrote."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != _FORMAT:
+            return None
+        fields = {name: tuple(tuple(row) for row in rows)
+                  for name, rows in data["fields"].items()}
+        schemas, configs = data["schemas"], data["configs"]
+        if not (isinstance(schemas, dict) and isinstance(configs, dict)):
+            return None
+        return schemas, configs, fields
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write(path: str, derived: Tables) -> None:
+    from .cachedir import ensure_cache_folder
+
+    schemas, configs, fields = derived
+    text = json.dumps({"format": _FORMAT, "schemas": schemas, "configs": configs,
+                       "fields": fields})
+    again = json.loads(text)
+    if (again["schemas"], again["configs"]) != (schemas, configs):
+        return  # something JSON cannot hold as it is (a tuple default): derive it every time
+    tmp = None
+    try:
+        ensure_cache_folder(os.path.dirname(os.path.dirname(path)))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees all of it or nothing
+    except OSError:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
