@@ -24,7 +24,7 @@ import torch.distributed as dist
 import torch.nn as nn
 
 __all__ = ["original_name", "param_names", "local", "is_sharded", "is_flat", "is_wrapped", "rank_world",
-           "gather", "disagreeing_params", "merge_rank_findings", "unwrap", "engine_of"]
+           "ranks_where", "gather", "disagreeing_params", "merge_rank_findings", "unwrap", "engine_of"]
 
 _WRAPPER_PARTS = ("_fsdp_wrapped_module.", "_checkpoint_wrapped_module.", "_orig_mod.")
 
@@ -107,6 +107,18 @@ def rank_world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+def ranks_where(flag: bool, rank: int, world: int, device: torch.device) -> list[int]:
+    """The ranks on which ``flag`` holds. Under ``world > 1`` it is a collective (one small
+    all-reduce): every rank calls it at the same point, so all get the same answer and can
+    stop together instead of leaving the others waiting in a collective."""
+    if world == 1:
+        return [0] if flag else []
+    votes = torch.zeros(world, dtype=torch.int32, device=device)
+    votes[rank] = int(flag)
+    dist.all_reduce(votes)
+    return [r for r, v in enumerate(votes.tolist()) if v]
 
 
 def gather(obj: Any) -> list[Any]:

@@ -36,6 +36,7 @@ from ..model.mamba2 import Mamba2
 from .build import DryRunOptions, TrainSetup, TrainSpec, build_setup
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
+from .distributed import ranks_where
 from .decide import INCONCLUSIVE, PAST, EdgeDecision, ProbePlan, decide_edge, pair_gap, tail_mean
 from .decide import probe_warmup  # noqa: F401 - re-exported
 from .monitor import stage_of_name
@@ -272,9 +273,11 @@ def _probe_one(spec: TrainSpec, opts: DryRunOptions, setup: TrainSetup, corpus: 
     rec = ProbeRun(multiple, seed=seed, planned=steps)
     inst = _Instruments(setup, rec, full=first and multiple == 1.0)
     stopped = False
+    rank, world = getattr(setup, "data_rank", 0), getattr(setup, "data_world", 1)
     try:
         for t in range(steps):
-            if deadline is not None and time.monotonic() > deadline:
+            late = deadline is not None and time.monotonic() > deadline
+            if ranks_where(late, rank, world, setup.device):  # under --nproc all ranks stop together
                 stopped = True
                 break
             inst.step = t

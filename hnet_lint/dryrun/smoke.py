@@ -15,6 +15,7 @@ from typing import Any, Optional
 from ..diagnostics import Diagnostic
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
+from .distributed import ranks_where
 from .monitor import Monitor
 from .schedule import lr_factor
 from .train import StepStats, train_step
@@ -131,6 +132,15 @@ def _frozen_at_peak(setup: Any, corpus: ByteCorpus, steps: int, first: int, seed
     return mon, stats
 
 
+def _on_which_ranks(nf: dict) -> str:
+    """`` on rank 1 of 2`` under --nproc (the ranks that went non-finite), else nothing."""
+    ranks = nf.get("ranks")
+    if not ranks:
+        return ""
+    names = ", ".join(str(r) for r in ranks)
+    return f" on rank{'s' if len(ranks) > 1 else ''} {names} of {nf.get('world_size', '?')}"
+
+
 def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: int, seed: int,
               deadline: Optional[float] = None, log=None, peak_steps: int = 3) -> SmokeResult:
     """``steps`` optimizer steps of the real schedule under a Monitor, then ``peak_steps`` at peak
@@ -142,8 +152,10 @@ def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: in
                   lr_at=spec.lr_at, snapshot=False).attach()
     res = SmokeResult()
     try:
+        rank, world = getattr(setup, "data_rank", 0), getattr(setup, "data_world", 1)
         for t in range(steps):
-            if deadline is not None and time.monotonic() > deadline:
+            late = deadline is not None and time.monotonic() > deadline
+            if ranks_where(late, rank, world, setup.device):  # all ranks stop at the same step
                 res.interrupted = True
                 break
             st = train_step(setup, corpus, t, lr_factor(t, spec.schedule, spec.lr), seed=seed)
@@ -155,7 +167,8 @@ def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: in
                 where = nf.get("module") or "unknown module"
                 res.findings.append(finding(
                     run, "HNL802", ("training", "param_dtype"),
-                    message=(f"non-finite {nf['stage']} at optimizer step {t}: first produced by module "
+                    message=(f"non-finite {nf['stage']} at optimizer step {t}{_on_which_ranks(nf)}: "
+                             f"first produced by module "
                              f"`{where}`" + (f"; bad gradients in {', '.join(nf['params'][:3])}"
                                               if nf.get("params") else "")),
                     data={"step": t, "module": where, **{k: v for k, v in nf.items() if k != "module"}}))

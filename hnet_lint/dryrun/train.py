@@ -5,6 +5,12 @@ A step is a full accumulation cycle: ``grad_accum`` micro-batches, each loss div
 ``zero_grad``. Loss = cross-entropy + alpha * sum over stages of the ratio loss. Before the
 step, non-finite loss or gradients stop it and the first offending module is localized by
 re-running the forward with hooks.
+
+Under ``--nproc`` the ranks decide to stop *together*: whether the loss, the gradients or
+the updated parameters went non-finite is agreed by an all-reduce at each of those points,
+and the step names the ranks where it happened. A rank that stopped alone would leave the
+others waiting in DDP's gradient all-reduce or FSDP2's next all-gather until the launcher's
+timeout (a hang, not a finding).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from torch import Tensor
 
 from ..model.training import ratio_loss
 from .data import Batch, ByteCorpus
-from .distributed import is_sharded, local
+from .distributed import gather, is_sharded, local, ranks_where
 from .monitor import stage_of_name
 
 __all__ = ["StepStats", "train_step", "localize_nonfinite", "forward_loss"]
@@ -153,6 +159,27 @@ def _nonfinite_params(model: nn.Module) -> list[str]:
     return [] if bool(torch.isfinite(total)) else _nonfinite(named)
 
 
+def _localize_on(ranks: list[int], model: nn.Module, batch: Batch, device: torch.device,
+                 autocast: Optional[torch.dtype], world: int) -> Optional[str]:
+    """:func:`localize_nonfinite` as seen by the first of ``ranks``. Every rank re-runs its
+    forward (under FSDP2 a forward all-gathers, so none may skip it) and the names are
+    gathered."""
+    where = localize_nonfinite(model, batch, device, autocast)
+    if world == 1:
+        return where
+    seen = gather(where)
+    return next((seen[r] for r in ranks if seen[r]), None)
+
+
+def _seen_by_first(value: Any, ranks: list[int], world: int) -> Any:
+    """``value`` as the first of ``ranks`` holds it (a collective under ``world > 1``)."""
+    return gather(value)[ranks[0]] if world > 1 else value
+
+
+def _on_ranks(info: dict, ranks: list[int], world: int) -> dict:
+    return {**info, "ranks": ranks, "world_size": world} if world > 1 else info
+
+
 def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed: int,
                lr_scale: float = 1.0, accum: Optional[int] = None,
                after_backward: Optional[Callable[[int], None]] = None,
@@ -171,10 +198,13 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
         ce, ratio, out, logits = forward_loss(model, batch, dev, setup.autocast,
                                               spec.target_ratios, spec.ratio_loss_weight)
         loss = ce + spec.ratio_loss_weight * ratio
-        if not torch.isfinite(loss):
-            where = localize_nonfinite(model, batch, dev, setup.autocast)
-            return _failed(step, factor, spec, {"stage": "loss", "module": where, "micro_step": micro,
-                                                "loss": float(loss.detach())})
+        bad_ranks = ranks_where(not bool(torch.isfinite(loss)), rank, world, dev)
+        if bad_ranks:
+            where = _localize_on(bad_ranks, model, batch, dev, setup.autocast, world)
+            value = _seen_by_first(float(loss.detach()), bad_ranks, world)
+            return _failed(step, factor, spec, _on_ranks(
+                {"stage": "loss", "module": where, "micro_step": micro, "loss": value},
+                bad_ranks, world))
         (loss / accum).backward()  # dividing by accum makes the summed grads a mean
         if after_backward is not None:
             after_backward(micro)
@@ -196,10 +226,13 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
         dist.all_reduce(t)
         ce_sum, ratio_sum, *rates = (t / world).tolist()
     gnorm, stage_norms, bad = _stage_norms(model, spec.num_stages)
-    if bad or not math.isfinite(gnorm):
-        where = localize_nonfinite(model, batch, dev, setup.autocast)
-        return _failed(step, factor, spec, {"stage": "grad", "module": where, "params": bad[:8],
-                                            "count": len(bad)})
+    bad_ranks = ranks_where(bool(bad) or not math.isfinite(gnorm), rank, world, dev)
+    if bad_ranks:
+        where = _localize_on(bad_ranks, model, batch, dev, setup.autocast, world)
+        names, count = _seen_by_first((bad[:8], len(bad)), bad_ranks, world)
+        return _failed(step, factor, spec, _on_ranks(
+            {"stage": "grad", "module": where, "params": names, "count": count},
+            bad_ranks, world))
     clipped = False
     if spec.grad_clip and spec.grad_clip > 0:
         _clip_(model, spec.grad_clip, gnorm)
@@ -215,8 +248,11 @@ def train_step(setup: Any, corpus: ByteCorpus, step: int, factor: float, *, seed
     bad_params = _nonfinite_params(model)
     stats = StepStats(step, factor, ce_sum, ratio_sum, gnorm, stage_norms, clipped, rates,
                       logz_mean, logz_max)
-    if bad_params:
-        stats.nonfinite = {"stage": "param", "params": bad_params[:8], "count": len(bad_params)}
+    bad_ranks = ranks_where(bool(bad_params), rank, world, dev)
+    if bad_ranks:
+        names, count = _seen_by_first((bad_params[:8], len(bad_params)), bad_ranks, world)
+        stats.nonfinite = _on_ranks({"stage": "param", "params": names, "count": count},
+                                    bad_ranks, world)
     return stats
 
 

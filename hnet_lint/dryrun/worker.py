@@ -25,7 +25,7 @@ import pickle
 import sys
 import time
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import torch
 import torch.distributed as dist
@@ -148,7 +148,8 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
         res.info["time_budget_s"] = opts.time_budget
         res.findings.append(_stopped(run, res, "smoke", "the rest of the smoke phase"))
     elif "probe" in opts.phases and not res.failed:
-        _probe(res, run, spec, opts, setup, corpus, seed, engine, device, log if rank == 0 else (lambda s: None))
+        _probe(res, run, spec, opts, setup, corpus, seed, engine, device, deadline,
+               log if rank == 0 else (lambda s: None))
     res.findings.append(_summary(run, spec, setup, engine, world, scale, trainer, compared, routing,
                                  probed=res.probe is not None))
     res.timings["total"] = time.monotonic() - start
@@ -156,12 +157,12 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
 
 
 def _probe(res: DryRunResult, run: Any, spec: Any, opts: DryRunOptions, setup: Any, corpus: Any, seed: int,
-           engine: str, device: torch.device, log: Callable[[str], None]) -> None:
+           engine: str, device: torch.device, deadline: Optional[float], log: Callable[[str], None]) -> None:
     """The LR-edge probe under ``engine``: each run's fresh model is wrapped like the smoke's and
     trains this rank's shard; ``train_step`` all-reduces the loss, so the gaps are the global
-    run's. No wall-clock deadline inside the probe: ranks stopping at different steps would wait
-    on each other in a collective; the launcher's timeout is the safety stop (HNL801, never a
-    pass). Rank 0's judgement is reported (attention logits are measured on its shard)."""
+    run's. The time budget stops it as in one process (HNL815, never a pass): the ranks agree
+    at every step whether any of them is past the deadline, so they stop at the same step.
+    Rank 0's judgement is reported (attention logits are measured on its shard)."""
     from .probe import run_probe
     from .runner import _with_scope, probe_plan
 
@@ -176,12 +177,19 @@ def _probe(res: DryRunResult, run: Any, spec: Any, opts: DryRunOptions, setup: A
 
     t0 = time.monotonic()
     probe = run_probe(spec, replace(opts, probe_seeds=len(plan.seeds), device=device.type), run, corpus, plan,
-                      None, log, setup, prepare=prepare)
+                      deadline, log, setup, prepare=prepare)
     res.timings["probe"] = time.monotonic() - t0
     probe.findings = gather(probe.findings)[0]  # a collective on every rank; rank 0's judgement
     res.probe = probe
+    res.interrupted |= probe.interrupted
+    if probe.interrupted:
+        from .runner import _stopped
+
+        res.info["time_budget_s"] = opts.time_budget
+        probe.findings.append(_stopped(run, res, "probe", ", ".join(probe.not_run())))
     res.info["phases"] = ["build", "smoke", "probe"]
-    passed = not any(f.severity >= Severity.WARNING for f in [*res.findings, *probe.findings]) \
+    passed = not res.interrupted \
+        and not any(f.severity >= Severity.WARNING for f in [*res.findings, *probe.findings]) \
         and probe.decision is not None and probe.decision.outcome == NOT_PAST
     res.findings += _with_scope(probe.findings, res, setup, passed)
 
