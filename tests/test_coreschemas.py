@@ -74,7 +74,7 @@ def test_generated_module_was_made_from_todays_sources():
 def test_generated_tables_are_used_exactly_under_the_pydantic_that_derived_them():
     """Under the recorded releases the module is what that pydantic derives today, and it
     is what a lint validates with; under any other release it is not used at all."""
-    if coregen.installed_versions() == coreschemas.GENERATED_WITH:
+    if coretables.installed_versions() == coreschemas.GENERATED_WITH:
         with open(coregen.OUTPUT, encoding="utf-8") as fh:
             assert fh.read() == coregen.generated_text(), STALE
         assert coretables.origin() == "generated"
@@ -82,6 +82,14 @@ def test_generated_tables_are_used_exactly_under_the_pydantic_that_derived_them(
         assert coretables.origin() in ("derived", "cached")
         schemas, configs, fields = coregen.build_tables()
         assert coretables.tables() == (schemas, configs, fields)
+
+
+def test_installed_versions_are_read_without_importing_pydantic():
+    import pydantic
+    import pydantic_core
+
+    assert coretables.installed_versions() == {"pydantic": pydantic.VERSION,
+                                               "pydantic_core": pydantic_core.__version__}
 
 
 def test_generated_module_is_plain_data():
@@ -151,7 +159,7 @@ def other_release(tmp_path, monkeypatch):
     """A process that runs under a pydantic the module was not generated with, and a fresh
     user cache folder."""
     monkeypatch.setenv("HNET_LINT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(coregen, "installed_versions", lambda: dict(OTHER_RELEASE))
+    monkeypatch.setattr(coretables, "installed_versions", lambda: dict(OTHER_RELEASE))
     return tmp_path / "cache" / "coretables"
 
 
@@ -190,7 +198,7 @@ def test_an_unwritable_cache_costs_time_not_a_verdict(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("HNET_LINT_CACHE_DIR", str(blocker))  # a file: no folder inside
-    monkeypatch.setattr(coregen, "installed_versions", lambda: dict(OTHER_RELEASE))
+    monkeypatch.setattr(coretables, "installed_versions", lambda: dict(OTHER_RELEASE))
     assert coretables._find()[1] == "derived"
     assert coretables._find()[1] == "derived"
     assert not list(tmp_path.glob("**/*.tmp"))

@@ -23,12 +23,10 @@ Regenerate after editing a schema class (``tests/test_coreschemas.py`` fails unt
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pprint
 from typing import Any
 
-__all__ = ["MODELS", "build_tables", "installed_versions", "source_hash", "generated_text",
+__all__ = ["MODELS", "build_tables", "source_hash", "generated_text",
            "write", "OUTPUT"]
 
 #: every model class a lint validates or names, by module
@@ -139,17 +137,11 @@ def build_tables() -> tuple[dict, dict, dict]:
     return schemas, configs, fields
 
 
-def installed_versions() -> dict[str, str]:
-    """The pydantic and pydantic-core releases installed here (cheap: no model machinery)."""
-    import pydantic_core
-    from pydantic.version import VERSION
-
-    return {"pydantic": VERSION, "pydantic_core": pydantic_core.__version__}
-
-
 def source_hash() -> str:
     """A hash of everything the tables are generated from: the schema classes and this
     generator. It changes when a schema class is edited, whatever pydantic is installed."""
+    import hashlib
+
     here = os.path.dirname(os.path.abspath(__file__))
     schema_dir = os.path.join(here, "schema")
     paths = sorted(os.path.join(schema_dir, n) for n in os.listdir(schema_dir)
@@ -165,6 +157,10 @@ def source_hash() -> str:
 def generated_text() -> str:
     """The text of ``coreschemas.py`` as the classes define it today, under the installed
     pydantic."""
+    import pprint
+
+    from .coretables import installed_versions
+
     schemas, configs, fields = build_tables()
     parts = [_HEADER]
     parts.append("#: the releases these tables were derived under; any other release derives\n"

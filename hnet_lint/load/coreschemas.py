@@ -12,7 +12,7 @@ of NAME below and ``{"$factory": NAME}`` for a default built by it (or by ``list
 GENERATED_WITH = {'pydantic': '2.14.4', 'pydantic_core': '2.50.5'}
 
 #: sha256 of the sources they were derived from (coregen.source_hash)
-SOURCE_HASH = '233e229fba49f8dce8865851def29b7a6658e1e904258e9dcb5a95edf6ae24ec'
+SOURCE_HASH = '1bc22910153c65a7e6375908b10168c91c502fa12d30e9ad7cf89a8eb265ba01'
 
 #: model name -> its core schema
 SCHEMAS = {'HNetModelConfig': {'type': 'model',

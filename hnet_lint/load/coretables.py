@@ -16,9 +16,7 @@ effort: a read-only cache folder costs time, never a wrong verdict. The entry is
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 
 __all__ = ["Tables", "tables", "origin"]
 
@@ -44,16 +42,45 @@ def origin() -> str:
     return _ORIGIN
 
 
-def _find() -> tuple[Tables, str]:
-    from . import coregen, coreschemas
+def installed_versions() -> dict[str, str]:
+    """The pydantic and pydantic-core releases installed here, without importing pydantic
+    (a lint imports only pydantic-core): pydantic's version is read from its ``version.py``
+    (``VERSION = '2.x.y'`` in every 2.x release), imported only if that text says otherwise."""
+    import importlib.util
+    import re
 
-    versions = coregen.installed_versions()
+    import pydantic_core
+
+    spec = importlib.util.find_spec("pydantic")
+    found = None
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            try:
+                with open(os.path.join(folder, "version.py"), encoding="utf-8") as fh:
+                    found = re.search(r"""^VERSION\s*=\s*['"]([^'"]+)['"]""", fh.read(),
+                                      re.MULTILINE)
+            except OSError:
+                continue
+            break
+    if found is not None:
+        version = found.group(1)
+    else:
+        from pydantic.version import VERSION as version
+    return {"pydantic": version, "pydantic_core": pydantic_core.__version__}
+
+
+def _find() -> tuple[Tables, str]:
+    from . import coreschemas
+
+    versions = installed_versions()
     if versions == coreschemas.GENERATED_WITH:
         return (coreschemas.SCHEMAS, coreschemas.CONFIGS, coreschemas.FIELDS), "generated"
     path = _entry_path(coreschemas.SOURCE_HASH, versions)
     cached = _read(path)
     if cached is not None:
         return cached, "cached"
+    from . import coregen  # the classes and pydantic's schema machinery: only now
+
     derived = coregen.build_tables()
     _write(path, derived)
     return derived, "derived"
@@ -69,6 +96,8 @@ def _entry_path(source_hash: str, versions: dict[str, str]) -> str:
 
 def _read(path: str) -> Tables | None:
     """The entry at ``path``, or None if it is missing or not one this code wrote."""
+    import json
+
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -85,6 +114,9 @@ def _read(path: str) -> Tables | None:
 
 
 def _write(path: str, derived: Tables) -> None:
+    import json
+    import tempfile
+
     from .cachedir import ensure_cache_folder
 
     schemas, configs, fields = derived
