@@ -379,8 +379,12 @@ def _ranks_disagree() -> None:
     or a rank whose optimizer differs. Compared bit for bit with a max/min all-reduce over
     every replicated parameter: when ``inspect`` is called, after its steps, and (the gradients)
     before every ``optimizer.step()``, which catches gradient accumulation under DDP's
-    ``no_sync`` that never leaves it for the last micro-batch. FSDP2 shards differ by design and
-    are not compared. Under ``--dry-run --nproc`` every rank also runs one shared batch after
+    ``no_sync`` that never leaves it for the last micro-batch, and before every
+    ``torch.nn.utils.clip_grad_norm_`` (torch >= 2.6), which catches clipping before the
+    all-reduce: each rank then measures the norm of its own partial gradient and scales it by
+    its own factor, so the clip is neither the configured one nor the same on every rank, and
+    nothing diverges visibly (after DDP's average the ranks agree again). FSDP2 shards differ
+    by design and are not compared. Under ``--dry-run --nproc`` every rank also runs one shared batch after
     the smoke, and the routers' boundary decisions must agree position by position.
 
     ## Example
@@ -389,9 +393,20 @@ def _ranks_disagree() -> None:
     model = DDP(build(), init_sync=False)
     ```
 
+    Clipping inside the accumulation loop:
+
+    ```python
+    for micro in range(accum):
+        with model.no_sync() if micro < accum - 1 else contextlib.nullcontext():
+            (loss_fn(model, batch[micro]) / accum).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)   # before the all-reduce
+    optimizer.step()
+    ```
+
     ## Use instead
-    The same seed on every rank for init (per-rank seeds only for data order and dropout), and
-    gradient sync on every parameter.
+    The same seed on every rank for init (per-rank seeds only for data order and dropout),
+    gradient sync on every parameter, and one ``clip_grad_norm_`` per optimizer step, after
+    the last micro-batch's backward.
     """
 
 

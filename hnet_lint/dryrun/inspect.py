@@ -15,14 +15,17 @@ FSDP2 (``fully_shard``: DTensor shards) or FSDP1: every rank runs the checks on 
 (original parameter names, local shards), the findings are gathered with
 ``all_gather_object`` and merged, so each is said once and every rank gets the same result
 (print it on rank 0: ``result.report()``). Distributed checks on top: replicated parameters
-identical on every rank before and after the steps (HNL817), the ratio loss ``step_fn``
-reports identical on every rank, i.e. averaged (HNL818), and a summary with the world size,
-the engine and the effective per-stage LR (HNL819). Call it on every rank: it uses
-collectives.
+identical on every rank before and after the steps, and their gradients identical where
+``optimizer.step()`` and ``torch.nn.utils.clip_grad_norm_`` read them (HNL817: a step on
+gradients never all-reduced, or clipping before DDP's all-reduce, e.g. inside ``no_sync``),
+the ratio loss ``step_fn`` reports identical on every rank, i.e. averaged (HNL818), and a
+summary with the world size, the engine and the effective per-stage LR (HNL819). Call it on
+every rank: it uses collectives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from dataclasses import dataclass, field
@@ -130,6 +133,7 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
     disagree_init, compared = disagreeing_params(model)
     disagree_after: list[str] = []
     grads_unsynced: list[tuple[int, list[str]]] = []
+    clips_unsynced: list[tuple[int, list[str]]] = []
     if step_fn is not None:
         mon.attach()
         sync_hook = None
@@ -139,11 +143,18 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
                 if bad and not grads_unsynced:
                     grads_unsynced.append((mon.steps, bad))
             sync_hook = optimizer.register_step_pre_hook(check_sync)
+        def clipped_unsynced(bad: list[str]) -> None:
+            if not clips_unsynced:
+                clips_unsynced.append((mon.steps, bad))
+
+        watch = _clipping_watched(model, clipped_unsynced) if world > 1 and compared \
+            else contextlib.nullcontext()
         try:
-            for i in range(steps):
-                out = step_fn(i)
-                if isinstance(out, dict) and out.get("ratio_loss") is not None:
-                    res.ratio_losses.append(float(out["ratio_loss"]))
+            with watch:
+                for i in range(steps):
+                    out = step_fn(i)
+                    if isinstance(out, dict) and out.get("ratio_loss") is not None:
+                        res.ratio_losses.append(float(out["ratio_loss"]))
         finally:
             mon.detach()
             if sync_hook is not None:
@@ -157,25 +168,65 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
     if world > 1 or engine != "none":
         res.findings += _distributed_findings(run, plain, res, mon, file, options or {}, first_lrs,
                                               disagree_init, disagree_after, compared,
-                                              ran_steps=step_fn is not None, grads_unsynced=grads_unsynced)
+                                              ran_steps=step_fn is not None, grads_unsynced=grads_unsynced,
+                                              clips_unsynced=clips_unsynced)
     return res
+
+
+@contextlib.contextmanager
+def _clipping_watched(model: nn.Module, on_unsynced: Callable[[list[str]], None]):
+    """While ``step_fn`` runs, every ``torch.nn.utils.clip_grad_norm_`` call first compares the
+    gradients of the replicated parameters across ranks (a collective: the ranks run the same
+    loop, so they clip at the same points). Gradients that differ there were never all-reduced:
+    the norm is a rank's partial one and each rank scales its gradients by its own factor
+    before DDP averages them.
+
+    ``clip_grad_norm_`` looks ``_clip_grads_with_norm_`` up in its module at every call
+    (torch >= 2.6), so wrapping that name sees calls from code that imported
+    ``clip_grad_norm_`` itself; older torch, or a clipping function of your own, is not watched.
+    """
+    try:
+        from torch.nn.utils import clip_grad
+        original = clip_grad._clip_grads_with_norm_
+    except (ImportError, AttributeError):
+        yield
+        return
+
+    def watched(parameters, max_norm, total_norm, foreach=None):
+        bad, _ = disagreeing_params(model, grads=True)
+        if bad:
+            on_unsynced(bad)
+        return original(parameters, max_norm, total_norm, foreach)
+
+    clip_grad._clip_grads_with_norm_ = watched
+    try:
+        yield
+    finally:
+        clip_grad._clip_grads_with_norm_ = original
 
 
 def _distributed_findings(run: Any, plain: dict, res: InspectResult, mon: Monitor, file: str, options: dict,
                           first_lrs: list[float], disagree_init: list[str], disagree_after: list[str],
                           compared: int, ran_steps: bool,
-                          grads_unsynced: Optional[list] = None) -> list[Diagnostic]:
+                          grads_unsynced: Optional[list] = None,
+                          clips_unsynced: Optional[list] = None) -> list[Diagnostic]:
     """HNL817 (ranks disagree), HNL818 (ratio loss per rank), HNL819 (summary); identical on every
     rank because they are built from collective results."""
     out: list[Diagnostic] = []
     world = res.world_size
     step, unsynced = (grads_unsynced or [(None, [])])[0]
+    clip_step, clipped = (clips_unsynced or [(None, [])])[0]
     for when, bad, what, fix in (
             ("after init (when inspect was called)", disagree_init, "replicated parameters",
              "seed init identically on every rank (or let DDP broadcast rank 0's weights)"),
             (f"at optimizer step {step}", unsynced, "gradients of replicated parameters",
              "the step used gradients that were never all-reduced: no_sync must end before the last "
              "micro-batch's backward"),
+            (f"at clip_grad_norm_ before optimizer step {clip_step}", clipped,
+             "gradients of replicated parameters",
+             "the gradients were clipped before DDP's all-reduce (inside no_sync, or before the last "
+             "micro-batch's backward), so each rank scaled its own partial sum; clip once per "
+             "optimizer step, after the last backward"),
             (f"after {res.steps} optimizer steps", disagree_after, "replicated parameters",
              "sync every gradient before each step")):
         if bad:

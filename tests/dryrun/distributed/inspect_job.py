@@ -48,17 +48,28 @@ def optimizer_(model, lr_scale: float = 1.0):
     return opt
 
 
-def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1, never_sync=False):
+def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1, never_sync=False,
+            clip="after-sync"):
+    """One optimizer step of 2 micro-batches; ``clip``: once after the last backward (right),
+    after every micro-batch with the first one under ``no_sync`` ("in-loop": before the
+    all-reduce), or None."""
     import contextlib
+
+    from torch.nn.utils import clip_grad_norm_  # bound here, as users import it
 
     def step(i: int):
         ratios = []
         for micro in range(2):
             batch = CORPUS.batch((i * 2 + micro) * world + rank, 1, 64, 0)  # this rank's shard
-            with model.no_sync() if never_sync else contextlib.nullcontext():
+            sync_off = never_sync or (clip == "in-loop" and micro == 0)
+            with model.no_sync() if sync_off else contextlib.nullcontext():
                 ce, ratio, _, _ = forward_loss(model, batch, torch.device("cpu"), None, [3.0], 0.03)
                 ((ce + 0.03 * ratio) / 2).backward()
             ratios.append(ratio.detach() / 2)
+            if clip == "in-loop":
+                clip_grad_norm_(model.parameters(), 1.0)
+        if clip == "after-sync":
+            clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if i % zero_every == zero_every - 1:
             opt.zero_grad(set_to_none=True)
@@ -80,7 +91,7 @@ def run(scenario: str, rank: int, world: int):
                 fully_shard(mod, **({"mp_policy": policy} if policy else {}))
         return fully_shard(m, **({"mp_policy": policy} if policy else {}))
 
-    average, zero_every, never_sync = True, 1, False
+    average, zero_every, never_sync, clip = True, 1, False, "after-sync"
     if scenario == "ddp-no-sync-throughout":  # accumulation under no_sync, including the last micro-batch
         model = DDP(model_())
         opt = optimizer_(model)
@@ -95,6 +106,10 @@ def run(scenario: str, rank: int, world: int):
     elif scenario == "ddp":
         model = DDP(model_())
         opt = optimizer_(model)
+    elif scenario == "ddp-clip-in-loop":  # no_sync accumulation, clipped after every micro-batch
+        model = DDP(model_())
+        opt = optimizer_(model)
+        clip = "in-loop"
     elif scenario == "ddp-rank-seed":  # rank 1 initialised with another seed; no broadcast at init
         model = DDP(model_(seed=rank), init_sync=False)
         opt = optimizer_(model)
@@ -113,7 +128,7 @@ def run(scenario: str, rank: int, world: int):
         opt = torch.optim.AdamW(model.parameters(), lr=CONFIG["lr"] * 2.0, weight_decay=0.1)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
-    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every, never_sync), steps=3 if zero_every > 1 else 2)
+    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every, never_sync, clip), steps=3 if zero_every > 1 else 2)
     return {"findings": [f.to_dict() for f in res.findings], "engine": res.engine, "rank": res.rank,
             "world_size": res.world_size, "steps": res.steps}
 

@@ -10,7 +10,7 @@ from .conftest import torchrun
 
 pytestmark = pytest.mark.distributed
 
-SCENARIOS = ["ddp", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "ddp-no-sync-throughout",
+SCENARIOS = ["ddp", "ddp-clip-in-loop", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "ddp-no-sync-throughout",
              "fsdp2-bf16-policy",
              "fsdp2-bf16-storage", "fsdp2-grads-not-zeroed", "fsdp1-flat"]
 
@@ -102,4 +102,14 @@ def test_step_on_unsynced_gradients_is_caught(results) -> None:
     """Accumulation under no_sync that never leaves it: the step sees this rank's gradients only."""
     f = _one(results["ddp-no-sync-throughout"], "HNL817")
     assert f["data"]["when"] == "at optimizer step 0" and "no_sync" in f["message"]
+    assert "HNL817" not in _codes(results["ddp"])
+
+
+def test_clipping_before_the_all_reduce_is_caught(results) -> None:
+    """no_sync accumulation with clip_grad_norm_ after every micro-batch: the first clip sees
+    each rank's partial gradients. The step itself sees synced gradients, so only the clip
+    watch can tell; the sane scenario clips once after the last backward and passes."""
+    f = _one(results["ddp-clip-in-loop"], "HNL817")
+    assert f["data"]["when"] == "at clip_grad_norm_ before optimizer step 0"
+    assert "clipped before DDP's all-reduce" in f["message"]
     assert "HNL817" not in _codes(results["ddp"])
