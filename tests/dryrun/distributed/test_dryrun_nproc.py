@@ -104,11 +104,13 @@ def test_nproc_needs_dry_run(sane) -> None:
     assert proc.returncode == 2 and "--nproc and --engine need --dry-run" in proc.stderr
 
 
-def test_probe_runs_under_the_engine_with_global_losses(sane) -> None:
-    """The same phases as one process: the LR-edge probe runs under DDP with a small plan (one
-    seed, 20 steps); its pairs complete and a decision is reported with its scope. Which
-    decision is not asserted: one seed over 20 steps sits within seed noise."""
-    rc, result, found = cli(sane, "--nproc", "2", "--engine", "ddp", "--probe-seeds", "1", "--steps", "20")
+@pytest.mark.parametrize("engine", ["ddp", "fsdp2"])
+def test_probe_runs_under_the_engine_with_global_losses(sane, engine) -> None:
+    """The same phases as one process: the LR-edge probe runs under DDP or FSDP2 (each probe
+    run's fresh model sharded like the smoke's) with a small plan (one seed, 20 steps); its
+    pairs complete and a decision is reported with its scope. Which decision is not asserted:
+    one seed over 20 steps sits within seed noise."""
+    rc, result, found = cli(sane, "--nproc", "2", "--engine", engine, "--probe-seeds", "1", "--steps", "20")
     probe = result["probe"]
     assert [(r["seed"], r["multiple"], len(r["loss"]), r["complete"]) for r in probe["runs"]] == \
         [(0, 1.0, 20, True), (0, 0.5, 20, True)]
