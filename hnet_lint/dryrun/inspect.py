@@ -57,6 +57,10 @@ class InspectResult:
     world_size: int = 1
     engine: str = "none"
     ratio_losses: list[float] = field(default_factory=list)  # this rank's, when step_fn reports them
+    #: clip_grad_norm_ calls whose gradients were compared across ranks (None: not watched)
+    clip_checks: Optional[int] = None
+    #: what the clipping watch saw, for the summary ("" where it does not apply)
+    clipping: str = ""
 
     @property
     def ok(self) -> bool:
@@ -147,7 +151,7 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
             if not clips_unsynced:
                 clips_unsynced.append((mon.steps, bad))
 
-        watch = _clipping_watched(model, clipped_unsynced) if world > 1 and compared \
+        watch = _clipping_watched(model, clipped_unsynced, res) if world > 1 and compared \
             else contextlib.nullcontext()
         try:
             with watch:
@@ -159,6 +163,11 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
             mon.detach()
             if sync_hook is not None:
                 sync_hook.remove()
+        if world > 1 and compared:
+            res.clipping = ("not watched (this torch has no clip_grad._clip_grads_with_norm_; "
+                            "torch >= 2.6 has)" if res.clip_checks is None else
+                            f"{res.clip_checks} clip_grad_norm_ call(s) compared across ranks"
+                            if res.clip_checks else "no clip_grad_norm_ call seen")
         res.unchanged = mon.unchanged_fractions()
         disagree_after, _ = disagreeing_params(model)
     res.lr_log = mon.lr_log
@@ -174,7 +183,8 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
 
 
 @contextlib.contextmanager
-def _clipping_watched(model: nn.Module, on_unsynced: Callable[[list[str]], None]):
+def _clipping_watched(model: nn.Module, on_unsynced: Callable[[list[str]], None],
+                      res: InspectResult):
     """While ``step_fn`` runs, every ``torch.nn.utils.clip_grad_norm_`` call first compares the
     gradients of the replicated parameters across ranks (a collective: the ranks run the same
     loop, so they clip at the same points). Gradients that differ there were never all-reduced:
@@ -183,7 +193,8 @@ def _clipping_watched(model: nn.Module, on_unsynced: Callable[[list[str]], None]
 
     ``clip_grad_norm_`` looks ``_clip_grads_with_norm_`` up in its module at every call
     (torch >= 2.6), so wrapping that name sees calls from code that imported
-    ``clip_grad_norm_`` itself; older torch, or a clipping function of your own, is not watched.
+    ``clip_grad_norm_`` itself; older torch, or a clipping function of your own, is not watched
+    (``res.clip_checks`` stays None, and the summary says so).
     """
     try:
         from torch.nn.utils import clip_grad
@@ -191,8 +202,10 @@ def _clipping_watched(model: nn.Module, on_unsynced: Callable[[list[str]], None]
     except (ImportError, AttributeError):
         yield
         return
+    res.clip_checks = 0
 
     def watched(parameters, max_norm, total_norm, foreach=None):
+        res.clip_checks += 1
         bad, _ = disagreeing_params(model, grads=True)
         if bad:
             on_unsynced(bad)
@@ -289,6 +302,9 @@ def _summary(run: Any, plain: dict, res: InspectResult, mon: Monitor, file: str,
             scaled = world > 1 and math.isclose(ratio, world, rel_tol=1e-6)
             parts.append(f"the optimizer's stage-0 LR at the first step is {ratio:.3g}x the configured lr"
                          + (f": scaled by the world size {world}" if scaled else ""))
+    if res.clipping:
+        data["clipping"] = res.clipping
+        agreement = f"{agreement}; clipping: {res.clipping}"
     parts.append(f"rank agreement: {agreement}; ratio loss: {ratio_status}")
     return finding(run, "HNL819", ("optimizer", "lr"), file=file, phase="build",
                    message="distributed setup: " + "; ".join(parts), data=data)

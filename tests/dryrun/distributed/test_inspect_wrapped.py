@@ -113,3 +113,5 @@ def test_clipping_before_the_all_reduce_is_caught(results) -> None:
     assert f["data"]["when"] == "at clip_grad_norm_ before optimizer step 0"
     assert "clipped before DDP's all-reduce" in f["message"]
     assert "HNL817" not in _codes(results["ddp"])
+    summary = _one(results["ddp"], "HNL819")
+    assert summary["data"]["clipping"] == "2 clip_grad_norm_ call(s) compared across ranks"
