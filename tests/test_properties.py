@@ -82,7 +82,21 @@ BASE_FLAT: dict[str, Any] = {
     "downsampling_factors": [6.0], "load_balancing_weight": 0.03, "max_seq_length": 8192,
     "dtype": "bfloat16", "seed": 0,
 }
-BASES = [BASE_1STAGE, BASE_2STAGE, BASE_FLAT, BASE_1STAGE["model"], BASE_2STAGE["model"]]
+#: flat files read through the trainer profiles (their defaults, key maps and checks)
+BASE_HIERARCHICAL: dict[str, Any] = {
+    **BASE_FLAT, "trainer": "hierarchical-hnet@d28b7c4", "batch_size": 8,
+    "gradient_accumulation_steps": 4, "output_dir": "runs/x", "backend": "nccl",
+    "decay_type": "sqrt", "warmup_ratio": 0.1,
+}
+BASE_IF001: dict[str, Any] = {
+    "trainer": "if001-hnet", "model_config_path": "model.json", "seq_len": 2048,
+    "batch_size": 32, "grad_accum_steps": 16, "max_steps": 1000, "learning_rate": 3.5e-4,
+    "min_learning_rate": 3e-5, "warmup_steps": 20, "weight_decay": 0.1,
+    "grad_clip_norm": 1.0, "compression_ratios": [6.0], "lr_multipliers": [1.5, 1.0],
+    "train_ratio_weight": 0.02, "seed": 42,
+}
+BASES = [BASE_1STAGE, BASE_2STAGE, BASE_FLAT, BASE_HIERARCHICAL, BASE_IF001,
+         BASE_1STAGE["model"], BASE_2STAGE["model"]]
 
 replacements = st.one_of(
     st.none(), st.booleans(), st.text(max_size=6), st.sampled_from([-1, 0, -1e9, 10**30]),
@@ -213,6 +227,7 @@ def test_yaml_punctuation_soup(text: str) -> None:
 @example(dict(BASE_2STAGE, model=dict(BASE_2STAGE["model"], d_model=[-1, 256, 320])),
          "yaml")  # HNL207 took sqrt of a negative width and crashed
 @example(dict(BASE_1STAGE, model=dict(BASE_1STAGE["model"], d_model=[0, 320])), "json")
+@example(dict(BASE_HIERARCHICAL, dtype=[1]), "json")  # normalize_dtype hashed a list and crashed
 @given(mutated_configs(), st.sampled_from(["yaml", "json", "flow"]))
 def test_mutated_configs(doc: dict[str, Any], style: str) -> None:
     if style == "json":

@@ -262,6 +262,60 @@ def test_choices_are_the_trainers(tmp_path):
     assert any("decay_type 'sqrt' is rejected" in m for m in messages)
 
 
+# --- what the launcher hands scripts/train.py (print, then argparse) ----------------------
+
+WSD_FILE = {
+    "trainer": "hierarchical-hnet@d28b7c4", "model_config": "model.json",
+    "learning_rate": 6.25e-4, "lr_multipliers": [2.0, 1.0], "lr_scheduler": "wsd",
+    "warmup_ratio": 0.1, "stable_ratio": 0.7, "decay_ratio": 0.2, "num_training_steps": 20000,
+    "gradient_accumulation_steps": 2, "max_grad_norm": 1.0, "batch_size": 8,
+    "max_seq_length": 4096, "downsampling_factors": [6.0], "output_dir": "o",
+    "save_interval": 1, "eval_interval": 1, "log_interval": 1, "dtype": "float32",
+    "backend": "nccl"}
+
+
+def _findings(tmp_path: Path, **changes) -> list[tuple[str, str]]:
+    path = _write(tmp_path, {**WSD_FILE, **changes})
+    return sorted((d.code, d.message) for d in _lint(path))
+
+
+def test_quoted_numbers_are_what_argparse_makes_of_them(tmp_path):
+    """The loader prints every value and argparse parses the text: "3e-4" is 3e-4. The
+    strict schema called these type errors, and the schedule (HNL309) went silent."""
+    plain = _findings(tmp_path)
+    quoted = _findings(tmp_path, learning_rate="6.25e-4", batch_size="8", stable_ratio="0.7",
+                       num_training_steps="20000", gradient_accumulation_steps="2")
+    assert quoted == plain
+    assert "HNL309" in {code for code, _ in plain}
+
+
+@pytest.mark.parametrize("key,value,text", [
+    ("batch_size", 8.0, "invalid int value: '8.0'"),
+    ("learning_rate", True, "invalid float value: 'True'"),
+    ("weight_decay", None, "invalid float value: 'None'"),   # passed as the text None
+    ("max_grad_norm", "1e-0.5", "invalid float value: '1e-0.5'"),
+])
+def test_values_argparse_rejects_stop_the_launch(tmp_path, key, value, text):
+    errors = [m for c, m in _findings(tmp_path, **{key: value}) if c == "HNL007"]
+    assert len(errors) == 1 and errors[0].startswith(f"{key} ") and text in errors[0], errors
+
+
+def test_null_for_a_flag_the_launcher_leaves_out_is_the_default(tmp_path):
+    with_null = _findings(tmp_path, stable_ratio=None, warmup_ratio=None, decay_ratio=None)
+    assert not [m for c, m in with_null if c == "HNL007"]
+    assert with_null == _findings(tmp_path, stable_ratio=0.7, warmup_ratio=0.1, decay_ratio=0.2)
+
+
+def test_the_evaling_launcher_splits_or_runs_shell_syntax(tmp_path):
+    for value in ("my runs", "runs;rm -rf x", "$(id)", ""):
+        errors = [m for c, m in _findings(tmp_path, output_dir=value) if c == "HNL007"]
+        assert len(errors) == 1 and "evals its command unquoted" in errors[0], (value, errors)
+    # the first loader's launchers pass every value quoted and run no eval
+    first = _findings(tmp_path, trainer="hierarchical-hnet@3f5944b", output_dir="my runs",
+                      warmup_steps=2000)
+    assert not [m for c, m in first if c == "HNL007" and "output_dir" in m]
+
+
 # --- schedule command and analyze --------------------------------------------------------
 
 def test_schedule_json_has_every_optimizer_step_per_group(monkeypatch):

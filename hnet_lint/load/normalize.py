@@ -223,7 +223,9 @@ def _flat_canonical(profile, data: dict, run: RunConfig) -> tuple[dict, dict, di
         return canonical, {}, written_at
     if profile.name == "if001-hnet":
         return if001_values(profile, data)
-    canonical, defaults, written_at = hierarchical_values(profile, data)
+    from .trainers.launched import launch_view
+
+    canonical, defaults, written_at = hierarchical_values(profile, launch_view(profile, data).values)
     if profile.target_ratio_policy.startswith("default:") and run.num_stages:
         # downsampling_factors is not read: every stage's loss uses the fixed N.
         fixed = float(profile.target_ratio_policy.split(":", 1)[1])
@@ -234,9 +236,11 @@ def _flat_canonical(profile, data: dict, run: RunConfig) -> tuple[dict, dict, di
 
 
 def _validated_flat(doc: SourceDoc, unknown_keys: bool, report: bool = True,
-                    known_extra: frozenset[str] = frozenset()):
-    """Type-check the keys :class:`FlatConfig` knows; other keys are left to the profile."""
-    data = {k: v for k, v in doc.data.items() if k != "trainer" and k not in known_extra}
+                    known_extra: frozenset[str] = frozenset(), values: dict | None = None):
+    """Type-check the keys :class:`FlatConfig` knows; other keys are left to the profile.
+    ``values``: the file's values as its trainer receives them (default: as written)."""
+    source = doc.data if values is None else values
+    data = {k: v for k, v in source.items() if k != "trainer" and k not in known_extra}
     if isinstance(data.get("downsampling_factors"), str):  # the launchers pass "6.0,4.0"
         data.pop("downsampling_factors")
     known = set(field_names("FlatConfig"))
@@ -257,9 +261,17 @@ def _hierarchical_checks(doc: SourceDoc, profile) -> list[Diagnostic]:
             diag = unknown_key_diagnostic(doc, (), key, sorted(ALL_KEYS), code="HNL009")
             diags.append(diag.__class__(**{**_fields(diag), "message": diag.message.replace(
                 f"unknown key {key!r}", f"{profile.label} never reads {key!r}", 1)}))
-    # dtype spellings and scheduler names are checked against the trainer's own choices
-    # below, not against the generic flat schema.
-    _, errs = _validated_flat(doc, unknown_keys=False,
+    # Values reach scripts/train.py as printed text parsed by argparse (trainers/launched.py):
+    # what argparse rejects is reported as such; the schema then checks what it produced
+    # (a quoted "3e-4" is the number it becomes). dtype spellings and scheduler names are
+    # checked against the trainer's own choices below, not against the generic flat schema.
+    from .trainers.launched import launch_view
+
+    view = launch_view(profile, data)
+    for key, why in view.rejected.items():
+        diags.append(make("HNL007", doc.span_of((key,)),
+                          f"{key} {data[key]!r} {why} ({profile.label})", path=(key,)))
+    _, errs = _validated_flat(doc, unknown_keys=False, values=view.values,
                               known_extra=frozenset({"dtype", "decay_type", "lr_scheduler"}))
     diags.extend(errs)
     mult = data.get("lr_multipliers")
@@ -275,6 +287,8 @@ def _hierarchical_checks(doc: SourceDoc, profile) -> list[Diagnostic]:
                 f"with ['{key}'] (KeyError), so the launch fails", path=(key,)))
     for key, fact in profile.keys.items():
         value = data.get(key)
+        if key in view.rejected or key in view.unpassed:
+            continue
         if fact.choices and value is not None and fact.effect != "ignored" and (
                 not isinstance(value, str) or value not in fact.choices):
             diags.append(make(

@@ -17,7 +17,17 @@ def _profile(run: RunConfig):
 
 
 def _data(run: RunConfig) -> dict:
-    return run.doc.data if isinstance(run.doc.data, dict) else {}
+    """The file's values as its trainer receives them: for hierarchical-hnet, what
+    scripts/train.py's argparse made of the printed text (a quoted "2" is 2)."""
+    data = run.doc.data if isinstance(run.doc.data, dict) else {}
+    profile = _profile(run)
+    if profile is None or profile.name != "hierarchical-hnet":
+        return data
+    if "_launched" not in run.__dict__:
+        from ...load.trainers.launched import launch_view
+
+        run.__dict__["_launched"] = launch_view(profile, data).values
+    return run.__dict__["_launched"]
 
 
 def effective(run: RunConfig):

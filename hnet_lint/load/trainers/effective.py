@@ -242,7 +242,12 @@ def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> Eff
                                   "the data, which a static check cannot see")
     total = _positive_int(values, "max_steps")
     mult = _multipliers(values, "lr_multipliers", num_stages)
-    min_lr = float(values.get("min_learning_rate", 3e-5))
+    # a null or mistyped value is the dataclass's None/str in the trainer, which fails there;
+    # the type findings say so, and no schedule is computed from it
+    min_lr = _file_number(values, "min_learning_rate", 3e-5)
+    if min_lr is None:
+        raise ScheduleUnavailable("min_learning_rate must be a number")
+    accumulation = _positive_int({"grad_accum_steps": 8, **values}, "grad_accum_steps")
     warm = max(1, int(total * 0.1))
     decay = max(1, int(total * 0.2))
     stable_end = max(warm, total - decay)
@@ -261,7 +266,7 @@ def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> Eff
     return EffectiveSchedule(
         profile=profile, base_lr=float(lr), lr_scale=1.0, world_size=1, multipliers=mult,
         optimizer_steps=total, scheduler_total=total,
-        accumulation=int(values.get("grad_accum_steps", 8)), name="wsd", warmup_end=warm,
+        accumulation=accumulation, name="wsd", warmup_end=warm,
         decay_start=stable_end, factor=factor, scheduler_step_of=lambda j: j,
         weight_decay=_file_number(values, "weight_decay", profile.default("weight_decay")),
     )
@@ -298,6 +303,10 @@ def schedule_of(run: Any, world_size: int | None = None) -> EffectiveSchedule:
             "the effective schedule needs a schedule: a native run config, or a flat trainer "
             "file whose trainer is known or named with --trainer")
     values = dict(run.doc.data) if isinstance(run.doc.data, dict) else {}
+    if profile.name == "hierarchical-hnet":  # as scripts/train.py's argparse received them
+        from .launched import launch_view
+
+        values = launch_view(profile, values).values
     for key in ("lr_multipliers",):
         if key in values:
             values[key] = split_numbers(values[key])

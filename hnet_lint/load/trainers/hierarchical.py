@@ -16,6 +16,8 @@ Facts that hold for every version with a ``hyperparams.json`` (d792a0e .. 884a51
 * The loop counts micro-batches (``while step < num_training_steps``); the scheduler is built
   with ``num_training_steps`` as its total and stepped once per optimizer step.
 * The model is built in ``dtype`` (no autocast, no float32 master weights).
+* Every value reaches ``scripts/train.py`` as the text ``print(value)`` writes, parsed by the
+  flag's argparse ``type`` (:mod:`~hnet_lint.load.trainers.launched`).
 
 Versions (the first commit that has the behaviour):
 
@@ -85,10 +87,10 @@ _WSD_KEYS = {
                                         "is kept"),
     "warmup_steps": KeyFact(
         IGNORED, None, "load_hyperparams.sh no longer reads it: wsd warms up for warmup_ratio "
-        "(default 0.1) of num_training_steps and cosine for 10% of it"),
+        "(default 0.1) of num_training_steps and cosine for 10% of it", read=False),
     "downsampling_factors": KeyFact(
         IGNORED, None, "this version does not read it: every stage's load-balancing loss uses "
-        "N = 2.0"),
+        "N = 2.0", read=False),
 }
 
 _PAPER_KEYS = {
@@ -127,7 +129,7 @@ def _v1_ignored() -> dict[str, KeyFact]:
         why = "this version's load_hyperparams.sh does not read it"
         if key in _V1_INSTEAD:
             why += "; " + _V1_INSTEAD[key]
-        out[key] = KeyFact(IGNORED, None, why)
+        out[key] = KeyFact(IGNORED, None, why, read=False)
     return out
 
 

@@ -29,6 +29,9 @@ class KeyFact:
     """For ``ignored`` keys: what happens to the value instead (quoted in findings)."""
     choices: tuple[str, ...] = ()
     """Values the trainer accepts (argparse ``choices``); empty: any of the right type."""
+    read: bool = True
+    """Whether the loader reads the key at all (an ``ignored`` key may be read, parsed and
+    then unused, or never read: only a read key can fail the launch)."""
 
 
 @dataclass(frozen=True)
