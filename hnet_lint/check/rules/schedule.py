@@ -176,7 +176,7 @@ def min_lr_above_lr(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 @rule("HNL306", "no-gradient-clipping", Severity.WARNING, "clipping")
 def no_clipping(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
-    """Gradient clipping disabled (absent, null or 0).
+    """Gradient clipping disabled (absent, null, 0 or NaN).
 
     ## Why it matters
     A single bad batch can then move the weights arbitrarily far. Every public H-Net
@@ -201,6 +201,12 @@ def no_clipping(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     if clip is None and run.dialect == "flat" and \
             not run.sources.locate(("training", "grad_clip")).written:
         return  # a flat file's trainer decides (required there: HNL008; unknown: no default)
+    if clip is not None and clip != clip:
+        yield ctx.at(("training", "grad_clip"),
+                     "grad_clip is NaN, not a threshold: clip_grad_norm_ with a NaN threshold "
+                     "turns every gradient into NaN, and a trainer that clips only when the "
+                     "threshold is > 0 never clips; set grad_clip, e.g. 1.0")
+        return
     if clip is None or clip <= 0:
         written = run.sources.locate(("training", "grad_clip")).written
         shown = f"{fmt_num(clip)}" if clip is not None else "null" if written else "not set"
@@ -229,7 +235,9 @@ def clip_high(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     ```
     """
     clip = run.training.grad_clip if run.training else None
-    if clip is not None and clip > ctx.options["max_clip"]:
+    if clip is not None and clip == float("inf"):
+        yield ctx.at(("training", "grad_clip"), "grad_clip inf never triggers: clipping is off")
+    elif clip is not None and clip > ctx.options["max_clip"]:
         yield ctx.at(("training", "grad_clip"),
                      f"grad_clip {fmt_num(clip)} is above {ctx.options['max_clip']} and will "
                      "rarely trigger")

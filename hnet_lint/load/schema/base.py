@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..dtypes import normalize_dtype  # re-exported: it lived here
 
-__all__ = ["Strict", "PosInt", "NonNegInt", "Number", "DType", "normalize_dtype"]
+__all__ = ["Strict", "PosInt", "NonNegInt", "Number", "ClipThreshold", "DType", "normalize_dtype"]
 
 
 class Strict(BaseModel):
@@ -25,11 +25,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, frozen=True, use_attribute_docstrings=False,
         defer_build=True,  # built on first validation: a native file never builds FlatConfig
+        # NaN and infinity are never a hyperparameter (YAML's .nan/.inf, JSON's NaN, or
+        # hierarchical-hnet's "nan" that argparse turns into one); a clipping threshold
+        # alone may be infinite (ClipThreshold)
+        allow_inf_nan=False,
     )
 
 
 PosInt = Annotated[int, Field(gt=0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 Number = float  # ints are accepted for floats in strict mode
+#: a gradient-clipping threshold: ``inf`` means "never clip" to ``clip_grad_norm_``, so the
+#: non-finite values are let through here and judged by HNL306/HNL307 (NaN: no threshold)
+ClipThreshold = Annotated[float, Field(allow_inf_nan=True)]
 
 DType = Literal["float32", "fp32", "bfloat16", "bf16", "float16", "fp16"]

@@ -11,7 +11,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import ConfigDict, Field
 
-from .base import DType, NonNegInt, PosInt, Strict
+from .base import ClipThreshold, DType, NonNegInt, PosInt, Strict
 
 __all__ = ["FlatConfig"]
 
@@ -41,7 +41,7 @@ class FlatConfig(Strict):
     """Warmup as a fraction of num_training_steps."""
     num_training_steps: Optional[int] = None
     """Run length; hierarchical-hnet counts it in micro-batches."""
-    max_grad_norm: Optional[float] = None
+    max_grad_norm: Optional[ClipThreshold] = None
     """Gradient clipping threshold."""
     lr_scheduler: Optional[Literal["cosine", "linear", "constant", "wsd"]] = None
     """Schedule after warmup."""

@@ -6,7 +6,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import Field
 
-from .base import DType, NonNegInt, PosInt, Strict
+from .base import ClipThreshold, DType, NonNegInt, PosInt, Strict
 from .model import HNetModelConfig
 
 __all__ = [
@@ -76,7 +76,7 @@ class TrainingSection(Strict):
     """Micro-steps per optimizer step."""
     seq_len: Optional[PosInt] = None
     """Sequence length in bytes."""
-    grad_clip: Optional[float] = None
+    grad_clip: Optional[ClipThreshold] = None
     """Max global gradient norm; null or 0 disables clipping."""
     param_dtype: DType = "float32"
     """dtype the parameters (and AdamW moments) are stored in."""

@@ -139,7 +139,7 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
     total = _positive_int(values, "num_training_steps")
     accum = _positive_int(values, "gradient_accumulation_steps")
     lr = values.get("learning_rate")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or lr <= 0:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
         raise ScheduleUnavailable("learning_rate must be a positive number")
     mult = _multipliers(values, "lr_multipliers", num_stages)
     world = world_size or profile.default_world_size
@@ -151,7 +151,11 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
     name = _num(values, "lr_scheduler", "cosine") if wsd_loader else "cosine"
     notes = []
     if wsd_loader:
-        min_ratio = float(_num(values, "min_lr", 1e-5)) / (lr * scale)
+        min_lr = _num(values, "min_lr", 1e-5)
+        if isinstance(min_lr, bool) or not isinstance(min_lr, (int, float)) \
+                or not 0 <= min_lr < math.inf:
+            raise ScheduleUnavailable("min_lr must be a finite number >= 0")
+        min_ratio = float(min_lr) / (lr * scale)
     else:
         min_ratio = 0.0  # the first cosine decays to 0 and has no min_lr
     if name == "wsd":
@@ -159,7 +163,7 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
         wr = values.get("warmup_ratio") or 0.1
         sr = values.get("stable_ratio") or 0.7
         dr = values.get("decay_ratio") or 0.2
-        if abs(wr + sr + dr - 1.0) >= 1e-6:
+        if not abs(wr + sr + dr - 1.0) < 1e-6:  # the trainer's assert, NaN included
             raise ScheduleUnavailable(
                 f"get_wsd_schedule asserts the ratios sum to 1 (got {wr + sr + dr:.6g}); the "
                 "trainer stops before the first step")
@@ -234,7 +238,7 @@ def _wsd(warm: int, stable_end: int, decay_len: int, kind: str,
 
 def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> EffectiveSchedule:
     lr = values.get("learning_rate", 3e-4)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or lr <= 0:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
         raise ScheduleUnavailable("learning_rate must be a positive number")
     total = values.get("max_steps")
     if total is None:
@@ -245,7 +249,7 @@ def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> Eff
     # a null or mistyped value is the dataclass's None/str in the trainer, which fails there;
     # the type findings say so, and no schedule is computed from it
     min_lr = _file_number(values, "min_learning_rate", 3e-5)
-    if min_lr is None:
+    if min_lr is None or not math.isfinite(min_lr):
         raise ScheduleUnavailable("min_learning_rate must be a number")
     accumulation = _positive_int({"grad_accum_steps": 8, **values}, "grad_accum_steps")
     warm = max(1, int(total * 0.1))
