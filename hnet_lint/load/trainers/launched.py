@@ -48,8 +48,10 @@ ARGPARSE_TYPES: dict[str, type] = {
 #: passed only when the printed text is not ``None`` (the WSD-era launcher's ``if`` blocks)
 _ONLY_IF_NOT_NONE = frozenset({"warmup_ratio", "stable_ratio", "decay_ratio", "decay_type",
                                "ema_decay", "dropout"})
-#: what the shell does not pass through an unquoted ``eval`` untouched
-_SHELL_SYNTAX = re.compile(r"[\s;&|<>()$`\\\"'*?\[\]#~{}!]")
+#: what an unquoted ``eval`` always changes: word splitting, command separators,
+#: redirections, substitutions, escapes and quotes (globs, ``#`` inside a word and ``~`` after
+#: its start usually pass through unchanged, so they are not reported)
+_SHELL_SYNTAX = re.compile(r"[\s;&|<>()$`\\\"']")
 #: the profile versions whose launcher evals one unquoted command string
 _EVAL_LAUNCHER = ("8dbea2d", "d28b7c4")
 
