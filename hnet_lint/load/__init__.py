@@ -10,12 +10,13 @@ input-stage findings HNL000-HNL012 (``codes``) about what could not be read or v
 Reading order, following the data: ``source`` (bounded, positioned loading; ``yamlsource``
 and ``jsonsource`` do the parsing, ``codes`` names what they report) -> ``dialect`` (which
 kind of file) -> ``schema`` (the pydantic classes; ``coregen`` writes their pydantic-core
-schemas into ``coreschemas``) + ``records`` (validators from those schemas and the read-only
-records they build) + ``validation`` (errors mapped to spans, ``suggest`` for "did you
+schemas into ``coreschemas``; ``coretables`` uses them under the pydantic they were derived
+with and derives and caches them, in ``cachedir``, under any other) + ``records``
+(validators from those schemas and the read-only records they build) + ``validation`` (errors mapped to spans, ``suggest`` for "did you
 mean") -> ``normalize`` (one ``RunConfig`` per file; ``layout`` parses
 ``arch_layout``; ``official`` holds the official H-Net constants; ``trainers`` models the
-trainer that reads a flat file: its defaults, ignored keys, step counting and effective
-schedule). ``schemagen`` writes the
+trainer that reads a flat file: its defaults, ignored keys, step counting, effective
+schedule and, for hierarchical-hnet, the values argparse makes of the printed text). ``schemagen`` writes the
 JSON Schemas of ``schema`` for editors.
 
 What it may import: :mod:`hnet_lint.diagnostics`, :mod:`hnet_lint.repo`,
