@@ -6,8 +6,10 @@ never uses, how it counts steps and which LR and weight decay each parameter gro
 Each :class:`~hnet_lint.load.trainers.profile.TrainerProfile` states those facts for one
 behaviour-changing version of one public trainer, citing file and commit; ``registry``
 picks one for a file (``--trainer NAME[@VERSION]``, a ``trainer`` key or setting, or
-unambiguous evidence in the file), and ``effective`` computes the LR each parameter group
-will see at every optimizer step. Pure Python: no torch, no pydantic.
+unambiguous evidence in the file), ``launched`` says what hierarchical-hnet's argparse makes
+of each value its loader prints, ``canonical`` maps the values onto the native sections, and
+``effective`` computes the LR each parameter group will see at every optimizer step. Pure
+Python: no torch, no pydantic.
 """
 
 from .profile import KeyFact, TrainerProfile
