@@ -192,6 +192,9 @@ def test_a_cache_entry_that_is_not_ours_is_derived_again_and_replaced(other_rele
     derived, where = coretables._find()
     assert where == "derived" and derived == coregen.build_tables()
     assert coretables._find()[1] == "cached"
+    (other_release / entry).write_text(
+        '{"format": 1, "schemas": {"X": {}}, "configs": {"X": {}}, "fields": {"X": []}}')
+    assert coretables._find()[1] == "derived"  # well-formed, but not these models' tables
 
 
 def test_an_unwritable_cache_costs_time_not_a_verdict(tmp_path, monkeypatch):

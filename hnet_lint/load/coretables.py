@@ -77,8 +77,9 @@ def _find() -> tuple[Tables, str]:
         return (coreschemas.SCHEMAS, coreschemas.CONFIGS, coreschemas.FIELDS), "generated"
     path = _entry_path(coreschemas.SOURCE_HASH, versions)
     cached = _read(path)
-    if cached is not None:
-        return cached, "cached"
+    if cached is not None and tuple(map(set, cached)) == (
+            set(coreschemas.SCHEMAS), set(coreschemas.CONFIGS), set(coreschemas.FIELDS)):
+        return cached, "cached"  # (an entry naming other models is not ours: derive again)
     from . import coregen  # the classes and pydantic's schema machinery: only now
 
     derived = coregen.build_tables()
