@@ -332,6 +332,21 @@ def test_schedule_json_has_every_optimizer_step_per_group(monkeypatch):
     assert last == pytest.approx(2e-4 * 2.0)  # still at peak: the decay never started
 
 
+def test_schedule_json_samples_when_asked_and_refuses_a_listing_that_cannot_fit(tmp_path):
+    """A fuzzed file with num_training_steps 2**63 ran --format json out of memory."""
+    path = _write(tmp_path, {**WSD_FILE, "num_training_steps": 2**63,
+                             "gradient_accumulation_steps": 1})
+    runner = CliRunner()
+    huge = runner.invoke(cli, ["schedule", str(path), "--format", "json"])
+    assert isinstance(huge.exception, HnetLintError)  # main() makes it exit 2
+    assert "--points" in str(huge.exception)
+    sampled = runner.invoke(cli, ["schedule", str(path), "--format", "json", "--points", "5"])
+    assert sampled.exit_code == 0, sampled.output
+    out = json.loads(sampled.stdout)
+    assert out["optimizer_steps"] == 2**63 and 5 <= len(out["steps"]) <= 7  # + phase edges
+    assert all(len(g["lr"]) == len(out["steps"]) for g in out["groups"])
+
+
 def test_schedule_text_and_errors(monkeypatch):
     monkeypatch.chdir(ROOT / "rules" / "HNL309-schedule-cut-by-accumulation")
     result = CliRunner().invoke(cli, ["schedule", "bad.json", "--points", "5"])

@@ -3,9 +3,10 @@
 Computed from the trainer profile of a flat file (see ``hnet-lint trainers``): run length in
 optimizer steps, warmup, decay, world-size scaling and per-stage multipliers, as that
 trainer's code does them. A native run config is its own trainer's contract: its
-``schedule`` section in optimizer steps, with ``optimizer.lr_multiplier``. Text: a table at evenly spaced optimizer steps plus the phase
-boundaries; ``--format json``: every optimizer step per parameter group; ``--plot FILE``:
-a PNG per stage (needs the ``plot`` extra).
+``schedule`` section in optimizer steps, with ``optimizer.lr_multiplier``. Text: a table at
+evenly spaced optimizer steps plus the phase boundaries; ``--format json``: every optimizer
+step per parameter group (up to a million steps; beyond that, or with ``--points``, the
+sampled steps); ``--plot FILE``: a PNG per stage (needs the ``plot`` extra).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..diagnostics import HnetLintError
 __all__ = ["schedule", "trainers"]
 
 _PLURAL = {"micro-batch": "micro-batches", "optimizer": "optimizer steps"}
+#: --format json lists every step up to this many (about 20 MB per parameter group)
+JSON_MAX_STEPS = 1_000_000
 
 
 def _load(config: str, trainer: str | None):
@@ -53,8 +56,9 @@ def _load(config: str, trainer: str | None):
               help="Processes (default: the profile's cluster scripts, e.g. 4).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--points", type=int, default=21, show_default=True,
-              help="Text: evenly spaced optimizer steps to show (plus phase boundaries).")
+@click.option("--points", type=click.IntRange(min=2), default=None,
+              help="Evenly spaced optimizer steps to show, plus the phase boundaries "
+                   "(text: 21 by default; JSON: every step by default).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Draw the LR per stage over optimizer steps to this PNG.")
 def schedule(config, trainer, world_size, fmt, points, plot_path):
@@ -73,9 +77,14 @@ def schedule(config, trainer, world_size, fmt, points, plot_path):
         _plot(eff, plot_path)
         click.echo(f"hnet-lint: wrote {plot_path}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(schedule_to_dict(eff), separators=(",", ":")))
+        if points is None and eff.optimizer_steps > JSON_MAX_STEPS:
+            raise HnetLintError(
+                f"{config}: {eff.optimizer_steps} optimizer steps are too many to list one by "
+                f"one (more than {JSON_MAX_STEPS}); pass --points N for N sampled steps")
+        steps = eff.sample_steps(points) if points is not None else None
+        click.echo(json.dumps(schedule_to_dict(eff, steps), separators=(",", ":")))
         return
-    click.echo(_table(eff, points, run.trainer_selection))
+    click.echo(_table(eff, points or 21, run.trainer_selection))
 
 
 def _table(eff, points: int, selection) -> str:
