@@ -159,6 +159,37 @@ def _memory(model: dict, spec: TrainSpec, batch: int, seq: int) -> int:
     return int(info.memory.total_bytes)
 
 
+class TooLargeToBuild(MemoryError):
+    """The model the dry-run would build does not fit this machine (raised before building)."""
+
+
+def available_bytes(device: torch.device) -> Optional[int]:
+    """Memory a build may use on ``device``: free GPU memory, or on Linux the kernel's
+    ``MemAvailable``; None where neither can be read (then nothing is refused)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _refuse_if_too_large(need: int, device: torch.device, what: str) -> None:
+    """Refuse a build whose estimate exceeds 90% of what the machine has: allocating it would
+    end in an out-of-memory kill (no report at all) rather than a finding."""
+    have = available_bytes(device)
+    if have is not None and need > 0.9 * have:
+        raise TooLargeToBuild(
+            f"the {what} needs about {need / 2**30:,.1f} GiB (parameters, gradients, AdamW "
+            f"state and activations) and "
+            + ("the GPU has" if device.type == "cuda" else "this machine has")
+            + f" {have / 2**30:,.1f} GiB available; nothing was built")
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -227,6 +258,8 @@ def build_setup(spec: TrainSpec, opts: DryRunOptions, lr_scale: float = 1.0,
         if (batch, seq) != (spec.batch_size, spec.seq_len):
             notes.append(f"CPU micro-batch {batch}x{seq} bytes (configured {spec.batch_size}x"
                          f"{spec.seq_len}); grad accumulation {accum} kept in the smoke phase")
+    memory = _memory(model_cfg, spec, batch, seq)
+    _refuse_if_too_large(memory, device, f"{scale}-scale model at micro-batch {batch}x{seq}")
     model = build_model(model_cfg, spec, device)
     if opts.checkpoint:
         if plan is not None:
@@ -252,6 +285,6 @@ def build_setup(spec: TrainSpec, opts: DryRunOptions, lr_scale: float = 1.0,
         micro_batch=batch, seq_len=seq, grad_accum=accum,
         autocast=autocast,
         param_count=sum(p.numel() for p in model.parameters()),
-        memory_bytes=_memory(model_cfg, spec, batch, seq), full_memory_bytes=full_mem,
+        memory_bytes=memory, full_memory_bytes=full_mem,
         backends=backends, decayed=decayed, notes=notes,
     )

@@ -294,11 +294,16 @@ def _low_precision() -> None:
 
 @_code("HNL813", "dryrun-out-of-memory", Severity.ERROR, "build", "exact")
 def _oom() -> None:
-    """The model does not fit the device at the configured batch.
+    """The model does not fit the device at the configured batch, or the model the dry-run
+    would build does not fit this machine.
 
     ## Why it matters
     The job would die at its first step. The finding gives the estimate and the device memory;
-    the dry-run falls back to the proxy for the remaining phases.
+    the dry-run falls back to the proxy for the remaining phases. Before building anything,
+    the dry-run also compares the estimate for the model it is about to build (the proxy on
+    CPU keeps the configured vocabulary and depth) with the memory the machine has
+    (``MemAvailable`` on Linux, free memory on a GPU) and refuses above 90% of it: allocating
+    it would end in an out-of-memory kill, with no report at all.
 
     ## Example
     A 2-stage XL at batch 8 x 8192 bytes on a 24 GiB card.

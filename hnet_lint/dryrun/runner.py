@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 import torch
 
 from ..diagnostics import Diagnostic, Severity
-from .build import DryRunOptions, TrainSetup, build_setup, spec_from_run
+from .build import DryRunOptions, TooLargeToBuild, TrainSetup, build_setup, spec_from_run
 from .codes import finding
 from .data import load_corpus
 from .decide import NOT_PAST, ProbePlan, plan_probe
@@ -118,6 +118,9 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     t0 = time.monotonic()
     try:
         setup = build_setup(spec, opts)
+    except TooLargeToBuild as exc:
+        res.findings.append(finding(run, "HNL813", ("model",), str(exc), phase="build"))
+        return res
     except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
         res.findings.append(finding(run, "HNL813", ("training", "batch_size"),
                                     f"out of memory building the model: {exc}", phase="build"))

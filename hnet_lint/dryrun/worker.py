@@ -31,7 +31,7 @@ import torch
 import torch.distributed as dist
 
 from ..diagnostics import Diagnostic, Severity
-from .build import DryRunOptions, build_setup, make_optimizer, spec_from_run
+from .build import DryRunOptions, TooLargeToBuild, build_setup, make_optimizer, spec_from_run
 from .codes import finding
 from .data import load_corpus
 from .decide import NOT_PAST
@@ -87,6 +87,11 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
         setup.grouping = opts.param_groups
         setup.data_rank, setup.data_world = rank, world
         _wrap(setup, engine, device)
+    except TooLargeToBuild as exc:  # every rank estimates the same and refuses alike
+        found.append(finding(run, "HNL813", ("model",), f"{exc} (each of {world} ranks)",
+                             phase="build"))
+        res.findings = merge_rank_findings(gather(found))
+        return res
     except Exception as exc:  # noqa: BLE001 - a config we cannot build becomes a finding
         found.append(finding(run, "HNL801", ("model",), f"cannot build under {engine} x {world}: "
                              f"{type(exc).__name__}: {exc}", phase="build"))

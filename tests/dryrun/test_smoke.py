@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from hnet_lint.dryrun.build import DryRunOptions, build_setup, spec_from_run
@@ -52,3 +53,23 @@ def test_official_grouping_decays_A_log_in_build_phase(tmp_path) -> None:
     assert decay[0].span.line == 11
     assert any(n.endswith("A_log") for n in decay[0].data["params"])
     assert any(n.endswith("dt_bias") for n in decay[0].data["params"])
+
+
+def test_a_model_too_large_for_this_machine_is_refused_before_building(tmp_path, monkeypatch):
+    """The CPU proxy keeps the vocabulary: vocab_size 2**24 asks for GiBs the machine lacks
+    (here: 1 GiB, pretended). Allocating it would end in an out-of-memory kill with no
+    report; the dry-run says HNL813 and builds nothing."""
+    import json
+
+    from hnet_lint.dryrun import build
+
+    from .conftest import TINY_MODEL
+
+    path = write_config(tmp_path)
+    (tmp_path / "tiny.json").write_text(json.dumps({**TINY_MODEL, "vocab_size": 2**24}))
+    monkeypatch.setattr(build, "available_bytes", lambda device: 2**30)
+    monkeypatch.setattr(build, "build_model", lambda *a, **k: pytest.fail("built anyway"))
+    res = dry(path, phases=("build", "smoke"))
+    [oom] = [f for f in res.findings if f.code == "HNL813"]
+    assert oom.phase == "build" and "nothing was built" in oom.message
+    assert "1.0 GiB available" in oom.message
