@@ -290,7 +290,7 @@ def test_quoted_numbers_are_what_argparse_makes_of_them(tmp_path):
 
 
 @pytest.mark.parametrize("key,value,text", [
-    ("batch_size", 8.0, "invalid int value: '8.0'"),
+    ("batch_size", 8.0, "invalid int value: '8.0'); write 8"),
     ("learning_rate", True, "invalid float value: 'True'"),
     ("weight_decay", None, "invalid float value: 'None'"),   # passed as the text None
     ("max_grad_norm", "1e-0.5", "invalid float value: '1e-0.5'"),

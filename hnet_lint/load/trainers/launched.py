@@ -104,9 +104,16 @@ def launch_view(profile: TrainerProfile, data: dict) -> LaunchView:
         except ValueError:
             view.rejected[key] = (f"reaches scripts/train.py as the text {text!r}: argparse stops "
                                   f"the launch (argument {flag}: invalid {kind.__name__} value: "
-                                  f"{text!r})")
+                                  f"{text!r}){_instead(kind, value)}")
             view.values.pop(key)
     return view
+
+
+def _instead(kind: type, value: Any) -> str:
+    """What to write instead, where it is clear: ``8`` for ``8.0`` where an int is parsed."""
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return f"; write {int(value)}"
+    return ""
 
 
 def _passed(profile: TrainerProfile, key: str) -> bool:
