@@ -5,7 +5,7 @@ that one pydantic release derived from the classes in ``schema/``. pydantic-core
 promised to understand its own release's schemas, and pydantic's derivation changes between
 releases, so the generated tables are used only under the exact releases they name
 (``GENERATED_WITH``). Under any other release the tables are derived from the classes by
-the installed pydantic (:func:`hnet_lint.load.coregen.build_tables`, about 50 ms) and kept
+the installed pydantic (:func:`hnet_lint.load.coregen.build_tables`, 60-90 ms) and kept
 as JSON in the user's cache folder (``coretables/``, see
 :func:`hnet_lint.load.cachedir.user_cache_dir`), keyed by the source hash and both
 versions, so only the first lint under a new release pays for it. Like a ``.pyc`` file the
