@@ -300,6 +300,12 @@ def test_values_argparse_rejects_stop_the_launch(tmp_path, key, value, text):
     assert len(errors) == 1 and errors[0].startswith(f"{key} ") and text in errors[0], errors
 
 
+def test_a_required_key_written_as_null_is_named_at_its_value(tmp_path):
+    path = _write(tmp_path, {**WSD_FILE, "learning_rate": None})
+    [missing] = [d for d in _lint(path) if d.code == "HNL008"]
+    assert "is null" in missing.message and missing.span.line > 1  # at the value, not 1:1
+
+
 def test_null_for_a_flag_the_launcher_leaves_out_is_the_default(tmp_path):
     with_null = _findings(tmp_path, stable_ratio=None, warmup_ratio=None, decay_ratio=None)
     assert not [m for c, m in with_null if c == "HNL007"]

@@ -280,11 +280,17 @@ def _hierarchical_checks(doc: SourceDoc, profile) -> list[Diagnostic]:
         if err:
             diags.append(err)
     for key in profile.required_keys:
-        if data.get(key) is None:
+        if key not in data:
             diags.append(make(
                 "HNL008", doc.span_of(()),
                 f"missing required key {key!r}: {profile.label}'s load_hyperparams.sh reads it "
                 f"with ['{key}'] (KeyError), so the launch fails", path=(key,)))
+        elif data[key] is None:
+            diags.append(make(
+                "HNL008", doc.span_of((key,)),
+                f"required key {key!r} is null: {profile.label}'s load_hyperparams.sh prints it "
+                f"as the text None, which scripts/train.py takes for {key}; write a value",
+                path=(key,)))
     for key, fact in profile.keys.items():
         value = data.get(key)
         if key in view.rejected or key in view.unpassed:
