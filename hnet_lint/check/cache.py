@@ -49,7 +49,7 @@ def default_cache_dir(start: str | None = None) -> str:
     from ..repo import find_repo_root
 
     if os.environ.get("HNET_LINT_CACHE_DIR"):
-        return user_cache_dir()
+        return os.environ["HNET_LINT_CACHE_DIR"]
     root = find_repo_root(start or os.getcwd())
     if root is not None:
         return os.path.join(root, ".hnet-lint-cache")
@@ -77,6 +77,7 @@ class ResultCache:
         self.folder = folder
         self.salt = salt
         self.max_bytes = max_bytes
+        self._folder_ready = False
 
     def _entry_path(self, name: str, blob: bytes) -> str:
         key = _digest(f"{_FORMAT}\0{self.salt}\0{name}\0".encode() + blob)
@@ -128,9 +129,12 @@ class ResultCache:
             pass
 
     def _ensure_folder(self) -> None:
-        from ..load.cachedir import ensure_cache_folder
+        """The folder and its ``.gitignore``, checked once per run, not once per entry."""
+        if not self._folder_ready:
+            from ..load.cachedir import ensure_cache_folder
 
-        ensure_cache_folder(self.folder)
+            ensure_cache_folder(self.folder)
+            self._folder_ready = True
 
 
 def _encode(diag: Diagnostic) -> dict[str, Any]:

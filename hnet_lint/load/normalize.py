@@ -167,7 +167,9 @@ def _flat(doc: SourceDoc, load_model: ModelLoader, trainer: str | None = None,
     family = profile.name if profile else None
     ref_key = "model_config_path" if family == "if001-hnet" else "model_config"
     if family == "hierarchical-hnet":
-        diags.extend(_hierarchical_checks(doc, profile))
+        from .trainers.launched import view_of
+
+        diags.extend(_hierarchical_checks(doc, profile, view_of(run)))
     elif family is None:
         diags.extend(_validated_flat(doc, unknown_keys=False)[1])
     else:
@@ -223,9 +225,9 @@ def _flat_canonical(profile, data: dict, run: RunConfig) -> tuple[dict, dict, di
         return canonical, {}, written_at
     if profile.name == "if001-hnet":
         return if001_values(profile, data)
-    from .trainers.launched import launch_view
+    from .trainers.launched import view_of
 
-    canonical, defaults, written_at = hierarchical_values(profile, launch_view(profile, data).values)
+    canonical, defaults, written_at = hierarchical_values(profile, view_of(run).values)
     if profile.target_ratio_policy.startswith("default:") and run.num_stages:
         # downsampling_factors is not read: every stage's loss uses the fixed N.
         fixed = float(profile.target_ratio_policy.split(":", 1)[1])
@@ -250,7 +252,7 @@ def _validated_flat(doc: SourceDoc, unknown_keys: bool, report: bool = True,
     return flat, (errs if report else [])
 
 
-def _hierarchical_checks(doc: SourceDoc, profile) -> list[Diagnostic]:
+def _hierarchical_checks(doc: SourceDoc, profile, view) -> list[Diagnostic]:
     """Types, required keys and argparse choices as hierarchical-hnet's launcher sees them."""
     from .trainers.hierarchical import ALL_KEYS
 
@@ -265,9 +267,6 @@ def _hierarchical_checks(doc: SourceDoc, profile) -> list[Diagnostic]:
     # what argparse rejects is reported as such; the schema then checks what it produced
     # (a quoted "3e-4" is the number it becomes). dtype spellings and scheduler names are
     # checked against the trainer's own choices below, not against the generic flat schema.
-    from .trainers.launched import launch_view
-
-    view = launch_view(profile, data)
     for key, why in view.rejected.items():
         diags.append(make("HNL007", doc.span_of((key,)),
                           f"{key} {data[key]!r} {why} ({profile.label})", path=(key,)))

@@ -23,11 +23,9 @@ def _data(run: RunConfig) -> dict:
     profile = _profile(run)
     if profile is None or profile.name != "hierarchical-hnet":
         return data
-    if "_launched" not in run.__dict__:
-        from ...load.trainers.launched import launch_view
+    from ...load.trainers.launched import view_of
 
-        run.__dict__["_launched"] = launch_view(profile, data).values
-    return run.__dict__["_launched"]
+    return view_of(run).values
 
 
 def effective(run: RunConfig):

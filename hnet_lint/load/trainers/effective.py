@@ -308,9 +308,9 @@ def schedule_of(run: Any, world_size: int | None = None) -> EffectiveSchedule:
             "file whose trainer is known or named with --trainer")
     values = dict(run.doc.data) if isinstance(run.doc.data, dict) else {}
     if profile.name == "hierarchical-hnet":  # as scripts/train.py's argparse received them
-        from .launched import launch_view
+        from .launched import view_of
 
-        values = launch_view(profile, values).values
+        values = dict(view_of(run).values)
     for key in ("lr_multipliers",):
         if key in values:
             values[key] = split_numbers(values[key])

@@ -30,7 +30,7 @@ from typing import Any
 
 from .profile import TrainerProfile
 
-__all__ = ["ARGPARSE_TYPES", "LaunchView", "launch_view"]
+__all__ = ["ARGPARSE_TYPES", "LaunchView", "launch_view", "view_of"]
 
 #: key -> the argparse ``type`` of the flag the launcher passes it as
 ARGPARSE_TYPES: dict[str, type] = {
@@ -106,6 +106,17 @@ def launch_view(profile: TrainerProfile, data: dict) -> LaunchView:
                                   f"the launch (argument {flag}: invalid {kind.__name__} value: "
                                   f"{text!r}){_instead(kind, value)}")
             view.values.pop(key)
+    return view
+
+
+def view_of(run: Any) -> LaunchView:
+    """:func:`launch_view` of a normalized hierarchical-hnet run (its profile, its file),
+    computed once per run: the normalizer, the effective schedule and the trainer rules all
+    read it."""
+    view = run.__dict__.get("_launch_view")
+    if view is None:
+        data = run.doc.data if isinstance(run.doc.data, dict) else {}
+        view = run.__dict__["_launch_view"] = launch_view(run.trainer, data)
     return view
 
 
