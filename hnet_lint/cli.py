@@ -29,6 +29,7 @@ _LAZY = {
     "analyze": "hnet_lint.commands.analyze:analyze",
     "schedule": "hnet_lint.commands.schedule:schedule",
     "trainers": "hnet_lint.commands.schedule:trainers",
+    "watch": "hnet_lint.commands.watch:watch",
 }
 
 

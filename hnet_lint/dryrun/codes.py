@@ -24,7 +24,7 @@ class DryRunCode:
     code: str
     name: str
     severity: Severity
-    phase: str  # build | smoke | probe
+    phase: str  # build | smoke | probe | watch
     evidence: str  # exact | literature | heuristic
     doc: str
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -462,6 +462,155 @@ def _distributed_summary() -> None:
     """
 
 
+# -- watch: the user's own trainer, running (``hnet-lint watch``; see docs/watch.md) -----------
+
+@_code("HNL820", "scheduler-steps-per-update", Severity.ERROR, "watch", "exact")
+def _scheduler_steps() -> None:
+    """The LR scheduler stepped k != 1 times between two optimizer steps.
+
+    ## Why it matters
+    A schedule is a function of the update count. A ``scheduler.step()`` placed outside the
+    accumulation condition advances it once per micro-batch: with accumulation 4 the warmup
+    ends 4x early and the run trains at up to 4x the intended LR (a LambdaLR warmup-cosine
+    stepped per micro-batch was at 4.2x the intended LR at step 5 in a held-out user loop).
+    Zero calls means the schedule never moves.
+
+    ## Example
+    ```python
+    for i, batch in enumerate(loader):
+        loss(batch).backward()
+        scheduler.step()               # every micro-batch
+        if (i + 1) % accum == 0:
+            optimizer.step(); optimizer.zero_grad()
+    ```
+
+    ## Use instead
+    ``scheduler.step()`` right after ``optimizer.step()``, inside the same condition. The
+    finding names the file and line of the ``scheduler.step()`` call.
+    """
+
+
+@_code("HNL821", "trainer-crashed", Severity.ERROR, "watch", "exact")
+def _trainer_crashed() -> None:
+    """The watched trainer raised or was killed before the planned steps.
+
+    ## Why it matters
+    A crash at step 3 on one rank is a failed launch, not a pass. The finding names the rank,
+    the last optimizer step it completed and its exception (or the signal that ended it).
+
+    ## Example
+    A rank that raises ``RuntimeError`` in its data loader after two steps.
+
+    ## Use instead
+    Fix the exception; ``hnet-lint watch`` reruns the same command.
+    """
+
+
+@_code("HNL822", "rank-stuck", Severity.ERROR, "watch", "exact")
+def _rank_stuck() -> None:
+    """A rank made no progress within the per-step deadline.
+
+    ## Why it matters
+    A rank that waits in a collective its peers never enter (one rank skipped a step, raised
+    and caught its exception, or took another branch) hangs the job until the launcher's
+    timeout, often 30 minutes or more, on every GPU. ``watch`` gives every step a deadline
+    (``--step-timeout``), then stops the whole job and names the rank and the last step it
+    completed.
+
+    ## Example
+    Rank 1 raises inside its loop and the exception is caught; rank 0 waits in DDP's all-reduce.
+
+    ## Use instead
+    Make every rank run the same collectives; let exceptions end the process.
+    """
+
+
+@_code("HNL823", "trainer-ended-early", Severity.WARNING, "watch", "exact")
+def _ended_early() -> None:
+    """The trainer exited normally before the planned number of optimizer steps.
+
+    ## Why it matters
+    Checks that need K steps did not all run; the report says how many did. A trainer that
+    ends early on purpose (a tiny dataset, ``max_steps`` below K) is fine: lower ``--steps``.
+
+    ## Example
+    ``hnet-lint watch --steps 20 -- python train.py --max-steps 5``.
+
+    ## Use instead
+    ``--steps`` at most the run's length.
+    """
+
+
+@_code("HNL824", "lr-off-schedule", Severity.ERROR, "watch", "exact",
+       options={"rel_tol": 1e-6})
+def _lr_off_schedule() -> None:
+    """A group's LR at an optimizer step is not what the config's schedule gives there.
+
+    ## Why it matters
+    The schedule in the config and the schedule the trainer runs are different code. The LR
+    the optimizer really applied is compared, every step and group, with what ``hnet-lint
+    schedule CONFIG`` computes (base LR x the trainer's world-size factor x the stage
+    multiplier x the schedule), to a relative 1e-6.
+
+    ## Example
+    A warmup of 2000 steps in the config; the trainer's LambdaLR steps per micro-batch, so the
+    observed LR at step 5 is 4x the scheduled one.
+
+    ## Use instead
+    Make the trainer's scheduler follow the config (or fix the config to say what runs).
+    """
+
+
+@_code("HNL825", "run-differs-from-config", Severity.ERROR, "watch", "exact")
+def _run_differs() -> None:
+    """The running trainer's accumulation, clipping threshold or world size is not the config's.
+
+    ## Why it matters
+    Each of these changes the effective batch, the update size or the LR a trainer derives from
+    them; a config that says 4 micro-batches per update while the loop does 8 is a different
+    run.
+
+    ## Example
+    ``grad_accum_steps: 4`` in the config; the loop steps the optimizer every 8 forward passes.
+
+    ## Use instead
+    Make the config and the launch agree; the finding names both values.
+    """
+
+
+@_code("HNL826", "watch-summary", Severity.INFO, "watch", "exact")
+def _watch_summary() -> None:
+    """What ``hnet-lint watch`` saw: ranks, optimizer steps, groups, and which checks ran.
+
+    ## Why it matters
+    A check that did not run is never reported as passed: the summary lists what was compared
+    (schedule, accumulation, clipping, rank agreement) and what was not, and why.
+
+    ## Example
+    ``hnet-lint watch --steps 20 -- torchrun --nproc-per-node 2 train.py``.
+
+    ## Use instead
+    Nothing; read it.
+    """
+
+
+@_code("HNL827", "watch-saw-nothing", Severity.ERROR, "watch", "exact")
+def _watch_saw_nothing() -> None:
+    """The command ran, but no optimizer step was observed in any process.
+
+    ## Why it matters
+    Nothing was checked, which must never read as a pass. Causes: the trainer's interpreter
+    cannot import hnet_lint (install it in the trainer's environment), the command runs no
+    PyTorch optimizer, or it exited before the first step.
+
+    ## Example
+    ``hnet-lint watch -- bash -c 'echo hi'``.
+
+    ## Use instead
+    Run the training command itself; install hnet-lint where the trainer's Python finds it.
+    """
+
+
 def locate_span(run: Any, path: tuple[Hashable, ...]) -> tuple[Span, tuple[Hashable, ...]]:
     """Span and in-file key path of canonical ``path``; the file start when it cannot be found."""
     try:
@@ -481,13 +630,26 @@ def finding(
     severity: Severity | None = None,
     phase: str | None = None,
     file: str | None = None,
+    site: str | None = None,
 ) -> Diagnostic:
-    """A dry-run :class:`Diagnostic` anchored at the config key most responsible (``path``)."""
+    """A dry-run :class:`Diagnostic` anchored at the config key most responsible (``path``).
+
+    ``site`` (``"train.py:42"``) is where the user's own code did it (``watch`` and ``inspect``
+    see the call site): the anchor when there is no config, named in ``data["site"]`` always.
+    """
     meta = DRYRUN_CODES[code]
     if run is not None:
         span, where = locate_span(run, path)
+    elif site:
+        name, _, line = site.rpartition(":")
+        n = int(line) if line.isdigit() else 1
+        span, where = Span(name or site, n, 1, n, 1), tuple(path)
     else:
         span, where = Span.start_of(file or "<inspect>"), tuple(path)
+    if site:
+        data = dict(data or {}, site=site)
+        if run is not None:  # anchored at the config key; the user's line is named too
+            message = f"{message} [at {site}]"
     return Diagnostic(
         span=span, code=code, severity=severity if severity is not None else meta.severity,
         message=message, name=meta.name, path=where, phase=phase or meta.phase,

@@ -16,7 +16,8 @@ from ..diagnostics import Diagnostic
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
 from .distributed import ranks_where
-from .monitor import Monitor
+from ..observe.checks import observation_findings
+from ..observe.monitor import Monitor
 from .schedule import lr_factor
 from .train import StepStats, train_step
 
@@ -37,80 +38,10 @@ def _opt(options: dict, code: str, key: str) -> Any:
 
 def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file: str | None = None,
                      unchanged: Optional[list[dict]] = None, where: str = "") -> list[Diagnostic]:
-    """Findings from a Monitor's records (shared by the smoke phase and ``inspect``)."""
-    out: list[Diagnostic] = []
-    seen_stage: set[int] = set()
-    for v in mon.lr_violations:
-        if v["stage"] in seen_stage:
-            continue
-        seen_stage.add(v["stage"])
-        s = v["stage"]
-        if v["mode"] == "ratio":
-            ref = v["reference"]
-            why = (f"expected {v['expected_lr']:.3g} = group {ref['group']}'s lr {ref['lr']:.3g} x "
-                   f"{v['expected_multiplier']:g}/{ref['multiplier']:g} (the lr ratios must equal the "
-                   "multiplier ratios; a plain AdamW ignores the groups' lr_multiplier key)")
-        else:
-            why = (f"expected {v['expected_lr']:.3g} = base x multiplier {v['expected_multiplier']:g} x "
-                   "schedule(t)")
-        out.append(finding(run, "HNL804", ("optimizer", "lr_multiplier", s), phase=phase, file=file,
-                           message=f"stage {s}: optimizer group {v['group']} ran at lr {v['lr']:.3g} at step {v['step']}; {why}",
-                           data={"measured": v["lr"], "threshold": v["expected_lr"], "step": v["step"],
-                                 "stage": s, "group": v["group"], "mode": v["mode"]}))
-    if mon.mixed_groups:
-        m = mon.mixed_groups[0]
-        mults = ", ".join(f"stage {s}: {x:g}" for s, x in sorted(m["multipliers"].items()))
-        how = (f": a wrapper merged them into the flat tensor {', '.join(m['flat'][:2])}, as FSDP1 with "
-               "use_orig_params=False does (use FSDP2's fully_shard, or use_orig_params=True, and keep "
-               "one group per stage)" if m["flat"]
-               else " (build one group per stage multiplier, e.g. with group_params)")
-        out.append(finding(run, "HNL804", ("optimizer", "lr_multiplier"), phase="build", file=file,
-                           message=(f"optimizer group {m['group']} holds {m['params']} parameters of stages "
-                                    f"{', '.join(map(str, m['stages']))} whose multipliers differ ({mults}), "
-                                    f"but one group has one lr ({m['lr']:.3g}): the multipliers are not "
-                                    f"applied{how}"),
-                           data={"measured": m["lr"], "group": m["group"], "stages": m["stages"],
-                                 "flat": m["flat"], "mode": "mixed-group",
-                                 "groups": len(mon.mixed_groups)}))
-    if mon.dirty_cycles:
-        d = mon.dirty_cycles[0]
-        out.append(finding(run, "HNL805", ("training", "grad_accum_steps"), phase=phase, file=file,
-                           message=(f"{d['count']} parameters carried non-zero gradients into the "
-                                    f"accumulation cycle of optimizer step {d['step']} (e.g. "
-                                    f"{', '.join(d['params'][:3])}); zero_grad must follow every step"),
-                           data={"measured": d["count"], "threshold": 0, "step": d["step"],
-                                 "params": d["params"], "cycles": len(mon.dirty_cycles)}))
-    for rec, what in ((mon.nonfinite_grads, "gradients"), (mon.nonfinite_params, "parameters")):
-        if rec:
-            d = rec[0]
-            out.append(finding(run, "HNL802", ("training", "param_dtype"), phase=phase, file=file,
-                               message=(f"non-finite {what} at optimizer step {d['step']} in {d['count']} "
-                                        f"tensors, first {', '.join(d['params'][:3])}"),
-                               data={"step": d["step"], "params": d["params"], "count": d["count"]}))
-    limit = _opt(options, "HNL803", "max_frozen_fraction")
-    for u in unchanged or []:
-        if u["lr"] > 0 and u["elements"] and u["fraction"] > limit:
-            stages = ",".join(map(str, u["stages"]))
-            out.append(finding(run, "HNL803", ("training", "param_dtype"), phase=phase, file=file,
-                               message=(f"{u['fraction']:.0%} of the elements of optimizer group {u['group']} "
-                                        f"(stage {stages}, lr {u['lr']:.3g}) never changed in {mon.steps} "
-                                        f"steps{where} although they received gradients "
-                                        f"(limit {limit:.0%}); worst: "
-                                        f"{'; '.join(u['worst'][:3])}. Updates round away in low-precision "
-                                        "storage: keep fp32 parameters and autocast"),
-                               data={"measured": u["fraction"], "threshold": limit, "step": mon.steps,
-                                     "stage": u["stages"], "group": u["group"], "worst": u["worst"]}))
-    bad_decay = mon.decayed_exempt()
-    if bad_decay:
-        kinds = sorted({why for _, why, _ in bad_decay})
-        names = [n for n, _, _ in bad_decay]
-        out.append(finding(run, "HNL806", ("optimizer", "weight_decay"), phase="build", file=file,
-                           message=(f"{len(names)} parameters that should not decay get weight decay "
-                                    f"{bad_decay[0][2]:g} ({', '.join(kinds)}), e.g. "
-                                    f"{', '.join(names[:4])}"),
-                           data={"measured": len(names), "threshold": 0, "params": names[:20],
-                                 "reasons": kinds}))
-    return out
+    """Findings from a Monitor's records, judged by the shared check layer
+    (:func:`hnet_lint.observe.checks.observation_findings`)."""
+    return observation_findings(mon.observation(unchanged), run, options, phase=phase, file=file,
+                                where=where)
 
 
 def _frozen_at_peak(setup: Any, corpus: ByteCorpus, steps: int, first: int, seed: int) -> tuple[Monitor, list]:

@@ -17,7 +17,7 @@ __all__ = ["render", "render_summary", "append_summary", "summary_context", "SUM
 
 #: GitHub's per-step limit is 1 MiB; stay clear of it for what other steps append.
 SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
-_DYNAMIC_PHASES = {"build", "smoke", "probe"}
+_DYNAMIC_PHASES = {"build", "smoke", "probe", "watch"}
 
 
 def _row(diag: Diagnostic) -> dict[str, Any]:
