@@ -117,12 +117,13 @@ def observation_findings(obs: dict, run: Any, options: dict, *, phase: str, file
     steps = obs.get("steps", 0)
     if first_nonfinite_step(obs) is None:  # NaN is never "unchanged"; frozen fractions then mean nothing
         for u in obs.get("unchanged", []):
-            if u["lr"] > 0 and u["elements"] and u["fraction"] > limit:
+            # one update is no evidence: an element can sit still once by chance of rounding
+            if u["lr"] > 0 and u["elements"] and u["fraction"] > limit and u.get("steps", steps) >= 2:
                 stages = ",".join(map(str, u["stages"]))
                 out.append(finding(run, "HNL803", ("training", "param_dtype"), phase=phase, file=file,
                                    site=sites.get("optimizer"),
                                    message=(f"{u['fraction']:.0%} of the elements of optimizer group {u['group']} "
-                                            f"(stage {stages}, lr {u['lr']:.3g}) never changed in {steps} "
+                                            f"(stage {stages}, lr {u['lr']:.3g}) never changed in {u.get('steps', steps)} "
                                             f"steps{where} although they received gradients "
                                             f"(limit {limit:.0%}); worst: "
                                             f"{'; '.join(u['worst'][:3])}. Updates round away in low-precision "

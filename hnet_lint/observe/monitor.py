@@ -108,6 +108,7 @@ class Monitor:
         self._armed = False
         self._forwards = 0
         self._scheduler_calls = 0
+        self._snapshot_step = 0  # the optimizer step the unchanged-element snapshot was taken at
         self.scheduler_watched = False
 
     # -- structure -------------------------------------------------------------------------
@@ -207,7 +208,7 @@ class Monitor:
         which autograd computes before any parameter gradient of that backward."""
         if self._cycle_open or self._armed:
             return
-        from .train import _tensors
+        from ..dryrun.train import _tensors
 
         out = next((t for t in _tensors(output) if t.requires_grad), None)
         if out is not None:
@@ -264,6 +265,15 @@ class Monitor:
         if bad:
             self.nonfinite_params.append({"step": self.steps, "params": bad[:8], "count": len(bad)})
         self.steps += 1
+        if self._initial and self.lr_log and self.steps == self._snapshot_step + 1 and \
+                all(lr == 0 for lr in self.lr_log[-1]):
+            # a step at LR 0 (warmup's first) changes nothing by design: count from the next one
+            self._snapshot_step = self.steps
+            for g in optimizer.param_groups:
+                for p in g["params"]:
+                    if id(p) in self._initial:
+                        self._initial[id(p)].copy_(local(p.detach()))
+                        self._touched[id(p)].zero_()
         self._cycle_open = False
         self._armed = False
         self.forwards_per_step.append(self._forwards)
@@ -335,7 +345,7 @@ class Monitor:
             worst.sort(reverse=True)
             out.append({"group": view.index, "stages": sorted(set(view.stages)),
                         "lr": float(g["lr"]), "fraction": same / total if total else 0.0,
-                        "elements": total, "unchanged": same,
+                        "elements": total, "unchanged": same, "steps": self.steps - self._snapshot_step,
                         "worst": [f"{n} ({f:.0%})" for f, n in worst[:4]]})
         return out
 

@@ -7,6 +7,7 @@ optional DDP/FSDP2 under torchrun. Each ``--defect`` is one mistake users make.
 import argparse
 import math
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -14,12 +15,9 @@ import torch.nn.functional as F
 from hnet_lint.model import HNetConfig, HNetForCausalLM
 from hnet_lint.model.training import group_params_official
 
-TINY = {
-    "arch_layout": ["m1", ["T1"], "m1"], "d_model": [64, 96], "d_intermediate": [0, 128], "vocab_size": 256,
-    "ssm_cfg": {"chunk_size": 32, "d_conv": 4, "d_state": 16, "expand": 2},
-    "attn_cfg": {"num_heads": [2, 2], "rotary_emb_dim": [16, 16], "window_size": [-1, -1]},
-    "tie_embeddings": False,
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from user_train_model import TINY  # noqa: E402
+
 
 p = argparse.ArgumentParser()
 p.add_argument("--steps", type=int, default=1000)

@@ -1,0 +1,137 @@
+"""``hnet-lint watch`` on a user's loop in one process: a sane control and one defect each."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from hnet_lint.diagnostics import Severity
+
+from .conftest import ROOT, TRAIN, plain
+
+TINY_RUN = """\
+model: tiny.json
+routing:
+  target_ratio: [3.0]
+optimizer:
+  name: adamw
+  lr: 1.0e-3
+  lr_multiplier: [2.0, 1.0]
+  weight_decay: 0.0
+schedule:
+  name: cosine
+  warmup_steps: 10
+  total_steps: 100
+training:
+  batch_size: 2
+  grad_accum_steps: {accum}
+  seq_len: 32
+  grad_clip: {clip}
+  param_dtype: float32
+  seed: 0
+"""
+
+
+def _config(tmp_path, accum: int = 2, clip: float = 1.0) -> str:
+    from .user_train_model import TINY
+
+    (tmp_path / "tiny.json").write_text(json.dumps(TINY))
+    path = tmp_path / "run.yaml"
+    path.write_text(TINY_RUN.format(accum=accum, clip=clip))
+    return str(path)
+
+
+def _serious(res):
+    return [f for f in res.findings if f.severity >= Severity.WARNING]
+
+
+def test_sane_loop_passes_and_is_stopped_at_k(watched, tmp_path):
+    out = tmp_path / "final.ckpt"
+    res = watched(plain("--steps", "1000", "--out", str(out)), steps=4)
+    assert _serious(res) == [], [f.message for f in res.findings]
+    summary = res.by("HNL826")[0]
+    assert summary.data["steps"] == 4 and summary.data["engine"] == "none"
+    assert res.outcome.returncode == 0
+    assert not out.exists()  # the trainer's shutdown (its "final checkpoint") never ran
+
+
+def test_scheduler_stepped_per_micro_batch(watched):
+    res = watched(plain("--defect", "sched-per-micro", "--accum", "4"))
+    f = res.by("HNL820")[0]
+    assert f.data["measured"] == 4 and f.severity == Severity.ERROR
+    assert f.span.file.endswith("user_train.py")  # the scheduler.step() line, not the constructor
+    assert "sched.step()" in open(TRAIN).read().splitlines()[f.span.line - 1]
+
+
+def test_gradients_not_zeroed(watched):
+    res = watched(plain("--defect", "no-zero"))
+    f = res.by("HNL805")[0]
+    assert f.data["step"] >= 1
+    assert "zero_grad" in open(TRAIN).read().splitlines()[f.span.line - 1]
+
+
+def test_bf16_storage(watched):
+    res = watched(plain("--defect", "bf16"))
+    assert {"HNL812", "HNL803"} <= set(res.codes)
+
+
+def test_multipliers_not_applied(watched):
+    res = watched(plain("--defect", "plain-adamw"))
+    f = res.by("HNL804")[0]
+    assert f.data["stage"] == 1 and f.data["mode"] == "ratio"
+
+
+def test_nan_is_reported_once_and_traced_to_the_loss(watched):
+    res = watched(plain("--defect", "nan"))
+    nan = res.by("HNL802")
+    assert nan and nan[0].data["step"] == 3
+    assert any("loss" in f.message for f in nan)
+
+
+def test_crash_names_rank_and_last_step(watched):
+    res = watched(plain("--defect", "crash"))
+    f = res.by("HNL821")[0]
+    assert f.data["rank"] == 0 and f.data["step"] == 2 and "data shard 7" in f.message
+
+
+def test_early_exit_is_a_warning_not_a_pass(watched):
+    res = watched(plain("--defect", "exit-early"), steps=6)
+    f = res.by("HNL823")[0]
+    assert f.data["measured"] == 3 and f.data["threshold"] == 6
+
+
+def test_nothing_seen_is_an_error(watched):
+    res = watched([sys.executable, "-c", "import torch; print('no training here')"])
+    assert res.codes == ["HNL827"]
+
+
+def test_schedule_matches_native_config(watched, tmp_path):
+    res = watched(plain("--accum", "2", "--clip", "1.0"), config=_config(tmp_path))
+    assert _serious(res) == [], [f.message for f in res.findings]
+    assert "LR schedule vs the config" in res.by("HNL826")[0].message
+
+
+def test_schedule_departure_and_loop_mismatch_against_config(watched, tmp_path):
+    res = watched(plain("--defect", "sched-per-micro", "--accum", "4", "--clip", "0.5"),
+                  config=_config(tmp_path, accum=2, clip=1.0))
+    assert {"HNL820", "HNL824", "HNL825"} <= set(res.codes)
+    off = res.by("HNL824")[0]
+    assert off.key == "optimizer.lr" and off.span.file.endswith("run.yaml")
+    assert "user_train.py:" in off.message  # and the user's line
+    what = {f.data["what"] for f in res.by("HNL825")}
+    assert what == {"accumulation", "clipping"}
+
+
+def test_cli_exit_codes(tmp_path):
+    env_cmd = [sys.executable, "-m", "hnet_lint", "watch", "--steps", "3", "--record", str(tmp_path / "r"),
+               "--format", "json", "--", sys.executable, TRAIN, "--defect", "no-zero"]
+    import os
+
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1")
+    done = subprocess.run(env_cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    codes = {d["code"] for d in json.loads(done.stdout)}
+    assert "HNL805" in codes
+    usage = subprocess.run([sys.executable, "-m", "hnet_lint", "watch"], capture_output=True, text=True, env=env)
+    assert usage.returncode == 2
