@@ -36,10 +36,12 @@ import torch.nn as nn
 
 from ..diagnostics import Diagnostic, Severity
 from .codes import finding
-from .distributed import (disagreeing_params, engine_of, gather, merge_rank_findings, rank_world,
-                          unwrap)
-from .monitor import Monitor
-from .smoke import monitor_findings
+from ..observe.checks import (first_nonfinite_step, merge_findings, merge_observations,
+                              observation_findings, schedule_findings)
+from ..observe.monitor import Monitor
+from ..observe.patches import losses_seen, scheduler_steps_counted
+from ..observe.ranks import StepGuard
+from .distributed import disagreeing_params, engine_of, gather, rank_world, unwrap
 
 __all__ = ["inspect", "InspectResult"]
 
@@ -103,12 +105,17 @@ def _resolve_config(config: Any) -> tuple[Any, dict[str, Any]]:
 
 def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = None,
             step_fn: Optional[Callable[[int], Any]] = None, steps: int = 4,
-            options: Optional[dict] = None) -> InspectResult:
+            options: Optional[dict] = None, start_step: int = 0,
+            step_timeout: float = 600.0) -> InspectResult:
     """Run the exact dry-run checks on your objects; see the module docstring.
 
     ``config``: a run-config path, a linted ``RunConfig``, or a dict such as
     ``{"lr_multiplier": [3.0, 1.7, 0.9]}``. Findings are anchored to the config keys when a
-    file is given.
+    file is given; with a file whose schedule hnet-lint can compute, every group's LR at every
+    observed step is compared with it (HNL824), counting optimizer steps from ``start_step``
+    (0: call ``inspect`` before the first step of the run). ``step_timeout``: seconds one
+    ``step_fn`` call may take before the ranks give up on each other (HNL822), so a rank that
+    raised or stalled never leaves the others waiting in a collective.
     """
     run, plain = _resolve_config(config)
     rank, world = rank_world()
@@ -138,8 +145,11 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
     disagree_after: list[str] = []
     grads_unsynced: list[tuple[int, list[str]]] = []
     clips_unsynced: list[tuple[int, list[str]]] = []
+    failure: Optional[dict] = None
+    sites: dict[str, Optional[str]] = {}
     if step_fn is not None:
         mon.attach()
+        mon.scheduler_watched = True
         sync_hook = None
         if world > 1 and compared:  # replicated parameters: the step must see all-reduced gradients
             def check_sync(opt, args, kwargs) -> None:
@@ -147,16 +157,29 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
                 if bad and not grads_unsynced:
                     grads_unsynced.append((mon.steps, bad))
             sync_hook = optimizer.register_step_pre_hook(check_sync)
+
         def clipped_unsynced(bad: list[str]) -> None:
             if not clips_unsynced:
                 clips_unsynced.append((mon.steps, bad))
 
+        def scheduler_step(scheduler, site) -> None:
+            if getattr(scheduler, "optimizer", None) is optimizer:
+                mon.scheduler_stepped()
+                if site:
+                    sites.setdefault("scheduler", site)
+
         watch = _clipping_watched(model, clipped_unsynced, res) if world > 1 and compared \
             else contextlib.nullcontext()
+        guard = StepGuard(rank, world, step_timeout)
         try:
-            with watch:
+            with watch, scheduler_steps_counted(scheduler_step), losses_seen(mon.loss_seen), guard:
                 for i in range(steps):
-                    out = step_fn(i)
+                    guard.step = i
+                    try:
+                        out = step_fn(i)
+                    except BaseException as exc:  # noqa: BLE001 - one rank's failure must not hang the others
+                        failure = guard.failed(i, exc)
+                        break
                     if isinstance(out, dict) and out.get("ratio_loss") is not None:
                         res.ratio_losses.append(float(out["ratio_loss"]))
         finally:
@@ -169,17 +192,61 @@ def inspect(model: nn.Module, optimizer: torch.optim.Optimizer, config: Any = No
                             f"{res.clip_checks} clip_grad_norm_ call(s) compared across ranks"
                             if res.clip_checks else "no clip_grad_norm_ call seen")
         res.unchanged = mon.unchanged_fractions()
-        disagree_after, _ = disagreeing_params(model)
+        if failure is None:
+            disagree_after, _ = disagreeing_params(model)
     res.lr_log = mon.lr_log
     res.steps = mon.steps
-    found += monitor_findings(mon, run, options or {}, phase="smoke", file=file, unchanged=res.unchanged)
-    res.findings = merge_rank_findings(gather(found))
+    obs = mon.observation(res.unchanged)
+    if failure is not None:  # the process group is gone: judge what this rank saw, say what happened
+        res.findings = merge_findings([found]) + observation_findings(obs, run, options or {}, phase="smoke",
+                                                                      file=file, sites=sites)
+        res.findings.append(_failure_finding(run, failure, file))
+        return res
+    merged = merge_observations(gather(obs))
+    res.findings = merge_findings(gather(found))
+    res.findings += observation_findings(merged, run, options or {}, phase="smoke", file=file, sites=sites)
+    res.findings += _schedule_check(run, merged, world, start_step, file, sites, options or {})
     if world > 1 or engine != "none":
+        nan_at = first_nonfinite_step(merged)
+        if nan_at is not None:  # non-finite values are HNL802's: comparing them says nothing
+            grads_unsynced = [(t, b) for t, b in grads_unsynced if t < nan_at]
+            clips_unsynced = [(t, b) for t, b in clips_unsynced if t < nan_at]
+            disagree_after = []
         res.findings += _distributed_findings(run, plain, res, mon, file, options or {}, first_lrs,
                                               disagree_init, disagree_after, compared,
                                               ran_steps=step_fn is not None, grads_unsynced=grads_unsynced,
                                               clips_unsynced=clips_unsynced)
     return res
+
+
+def _schedule_check(run: Any, merged: dict, world: int, start_step: int, file: str, sites: dict,
+                    options: dict) -> list[Diagnostic]:
+    """HNL824 when the config's schedule can be computed (a file, not a dict)."""
+    if run is None or not merged.get("lr_log"):
+        return []
+    try:
+        from ..load.trainers.effective import schedule_of
+
+        eff = schedule_of(run, world_size=world)
+    except Exception:  # noqa: BLE001 - no schedule model for this file: nothing to compare with
+        return []
+    tol = float(options.get("HNL824", {}).get("rel_tol", 1e-6))
+    return schedule_findings(merged, lambda t, s: eff.lr(t, s) if t < eff.optimizer_steps else None, run,
+                             phase="smoke", start_step=start_step, rel_tol=tol, file=file, sites=sites,
+                             source=f"`hnet-lint schedule` ({eff.profile.label})")
+
+
+def _failure_finding(run: Any, failure: dict, file: str) -> Diagnostic:
+    if failure["kind"] == "stuck":
+        return finding(run, "HNL822", ("training",), file=file, phase="smoke",
+                       message=(f"step_fn({failure['step']}) did not finish within {failure['seconds']:.0f} s on rank "
+                                f"{failure['rank']}{failure['others']}; the ranks were released from their collectives "
+                                "instead of waiting for the launcher's timeout"),
+                       data={k: v for k, v in failure.items() if k != "others"})
+    return finding(run, "HNL821", ("training",), file=file, phase="smoke",
+                   message=(f"rank {failure['rank']} raised {failure['error']} in step_fn({failure['step']})"
+                            f"{failure['others']}; the other ranks were released from their collectives"),
+                   data={k: v for k, v in failure.items() if k != "others"})
 
 
 @contextlib.contextmanager
@@ -254,8 +321,9 @@ def _distributed_findings(run: Any, plain: dict, res: InspectResult, mon: Monito
     if world > 1 and all(per_rank) and len({len(r) for r in per_rank}) == 1:
         tol = float(options.get("HNL818", {}).get("rel_tol", 1e-6))
         spread = [(i, [r[i] for r in per_rank]) for i in range(len(per_rank[0]))]
-        differ = [(i, vals) for i, vals in spread
-                  if not all(math.isclose(v, vals[0], rel_tol=tol, abs_tol=1e-12) for v in vals)]
+        # a non-finite ratio loss is HNL802's: NaN != NaN says nothing about averaging
+        differ = [(i, vals) for i, vals in spread if all(math.isfinite(v) for v in vals)
+                  and not all(math.isclose(v, vals[0], rel_tol=tol, abs_tol=1e-12) for v in vals)]
         ratio_status = "averaged (identical on every rank)" if not differ else "per rank"
         if differ:
             i, vals = differ[0]

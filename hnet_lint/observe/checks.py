@@ -34,7 +34,8 @@ def option(options: dict, code: str, key: str) -> Any:
 
 def first_nonfinite_step(obs: dict) -> Optional[int]:
     """The first optimizer step at which gradients or parameters were non-finite (None: never)."""
-    steps = [d["step"] for d in obs.get("nonfinite_grads", []) + obs.get("nonfinite_params", [])]
+    steps = [d["step"] for d in obs.get("nonfinite_grads", []) + obs.get("nonfinite_params", [])
+             + obs.get("nonfinite_losses", [])]
     return min(steps) if steps else None
 
 
@@ -102,16 +103,26 @@ def observation_findings(obs: dict, run: Any, options: dict, *, phase: str, file
                                     f"(e.g. {', '.join(d['params'][:3])}); zero_grad must follow every step"),
                            data={"measured": d["count"], "threshold": 0, "step": d["step"],
                                  "params": d["params"], "cycles": len(dirty)}))
+    losses = obs.get("nonfinite_losses", [])
+    first_loss = min(losses, key=lambda r: r["step"]) if losses else None
     for key, what in (("nonfinite_grads", "gradients"), ("nonfinite_params", "parameters")):
         rec = obs.get(key, [])
         if rec:
             d = min(rec, key=lambda r: r["step"])
+            origin = ""
+            if first_loss is not None and first_loss["step"] <= d["step"]:
+                # under DDP the all-reduce spreads one rank's NaN to every rank's gradients: the
+                # loss says where it began
+                origin = (f"; the loss was non-finite first, at optimizer step {first_loss['step']}"
+                          f"{_on_ranks(first_loss, world)}")
             out.append(finding(run, "HNL802", ("training", "param_dtype"), phase=phase, file=file,
                                message=(f"non-finite {what} first at optimizer step {d['step']}"
                                         f"{_on_ranks(d, world)} in {d['count']} tensors, first "
-                                        f"{', '.join(d['params'][:3])}"),
+                                        f"{', '.join(d['params'][:3])}{origin}"),
                                data={"step": d["step"], "params": d["params"], "count": d["count"],
-                                     **({"ranks": d["ranks"]} if d.get("ranks") else {})}))
+                                     **({"ranks": d["ranks"]} if d.get("ranks") else {}),
+                                     **({"loss_ranks": first_loss.get("ranks", []), "loss_step": first_loss["step"]}
+                                        if origin else {})}))
             break  # non-finite parameters follow from non-finite gradients
     limit = option(options, "HNL803", "max_frozen_fraction")
     steps = obs.get("steps", 0)
@@ -142,7 +153,7 @@ def observation_findings(obs: dict, run: Any, options: dict, *, phase: str, file
                            data={"measured": len(names), "threshold": 0, "params": names[:20],
                                  "reasons": kinds}))
     sched = obs.get("scheduler_per_step")
-    if sched and len(sched) > 1:
+    if sched and len(sched) > 1 and any(sched):  # all zero: no scheduler at all (a constant LR)
         # the first entry also holds the constructor's own step() (torch schedulers step once
         # when built), so it is judged only when it is the only evidence there is
         judged = sched[1:]
@@ -223,13 +234,14 @@ def merge_observations(per_rank: list[dict]) -> dict:
         return dict(per_rank[0])
     out = dict(per_rank[0])
     out["world_size"] = len(per_rank)
-    for key in ("lr_violations", "mixed_groups", "dirty_cycles", "nonfinite_grads", "nonfinite_params"):
+    for key in ("lr_violations", "mixed_groups", "dirty_cycles", "nonfinite_grads", "nonfinite_params",
+                "nonfinite_losses"):
         merged: list[dict] = []
         index: dict[str, dict] = {}
         for rank, obs in enumerate(per_rank):
             for event in obs.get(key, []):
                 ident = repr(sorted((k, v) for k, v in event.items() if k not in ("ranks", "params")))
-                if key in ("nonfinite_grads", "nonfinite_params", "dirty_cycles"):
+                if key in ("nonfinite_grads", "nonfinite_params", "nonfinite_losses", "dirty_cycles"):
                     ident = repr(event.get("step"))  # one per step: which ranks, which tensors
                 if ident in index:
                     index[ident]["ranks"].append(rank)

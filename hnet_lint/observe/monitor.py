@@ -92,6 +92,9 @@ class Monitor:
     scheduler_per_step: list[int] = field(default_factory=list)
     #: multipliers read from the parameters' ``_optim["lr_multiplier"]`` tags when none are given
     tagged: bool = False
+    #: mean loss of the micro-batches of each optimizer step (fed by :func:`.patches.losses_seen`)
+    loss_log: list[float] = field(default_factory=list)
+    nonfinite_losses: list[dict] = field(default_factory=list)
     #: tensor checks (non-finite values, dirty cycles, touched elements) on every ``every``-th
     #: optimizer step only; LRs and counts are recorded at every step (``watch --follow``)
     every: int = 1
@@ -108,6 +111,7 @@ class Monitor:
         self._armed = False
         self._forwards = 0
         self._scheduler_calls = 0
+        self._losses: list[torch.Tensor] = []
         self._snapshot_step = 0  # the optimizer step the unchanged-element snapshot was taken at
         self.scheduler_watched = False
 
@@ -199,6 +203,11 @@ class Monitor:
         if torch.is_grad_enabled():
             self._forwards += 1
 
+    def loss_seen(self, loss: torch.Tensor) -> None:
+        """One micro-batch's loss (a detached scalar), judged at the optimizer step."""
+        if len(self._losses) < 4096:
+            self._losses.append(loss)
+
     def scheduler_stepped(self) -> None:
         """One ``LRScheduler.step()`` call (counted against the optimizer step it precedes)."""
         self._scheduler_calls += 1
@@ -276,6 +285,15 @@ class Monitor:
                         self._touched[id(p)].zero_()
         self._cycle_open = False
         self._armed = False
+        if self._losses:
+            values = torch.stack([x.float().reshape(()) for x in self._losses])
+            finite = torch.isfinite(values)
+            self.loss_log.append(float(values.mean()))
+            bad = int((~finite).sum())
+            if bad:
+                self.nonfinite_losses.append({"step": self.steps - 1, "count": bad, "params": [],
+                                              "micro_batches": len(self._losses)})
+            self._losses = []
         self.forwards_per_step.append(self._forwards)
         self._forwards = 0
         if self.scheduler_watched:
@@ -364,6 +382,8 @@ class Monitor:
             "dirty_cycles": list(self.dirty_cycles),
             "nonfinite_grads": list(self.nonfinite_grads),
             "nonfinite_params": list(self.nonfinite_params),
+            "nonfinite_losses": list(self.nonfinite_losses),
+            "loss_log": list(self.loss_log),
             "decayed_exempt": [list(x) for x in self.decayed_exempt()],
             "unchanged": list(unchanged or []),
             "forwards_per_step": list(self.forwards_per_step),

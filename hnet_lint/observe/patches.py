@@ -23,7 +23,7 @@ import os
 import sys
 from typing import Any, Callable, Iterator, Optional
 
-__all__ = ["call_site", "scheduler_steps_counted", "clipping_watched", "zero_grad_sites"]
+__all__ = ["call_site", "scheduler_steps_counted", "clipping_watched", "zero_grad_sites", "losses_seen"]
 
 _SKIP = tuple(os.path.dirname(m.__file__) + os.sep for m in (contextlib, os) if getattr(m, "__file__", None))
 
@@ -125,3 +125,26 @@ def zero_grad_sites(on_zero: Callable[[Any, Optional[str]], None]) -> Iterator[N
         yield
     finally:
         torch.optim.Optimizer.zero_grad, torch.nn.Module.zero_grad = originals
+
+
+@contextlib.contextmanager
+def losses_seen(on_loss: Callable[[Any], None]) -> Iterator[None]:
+    """While active, every scalar ``Tensor.backward()`` (a loss) calls ``on_loss(tensor)``
+    first: the value is kept as a tensor, so nothing waits for the device here."""
+    import torch
+
+    original = torch.Tensor.backward
+
+    def backward(tensor, *args, **kwargs):
+        if tensor.numel() == 1:
+            try:
+                on_loss(tensor.detach())
+            except Exception:  # noqa: BLE001 - observing must never break the trainer
+                pass
+        return original(tensor, *args, **kwargs)
+
+    torch.Tensor.backward = backward
+    try:
+        yield
+    finally:
+        torch.Tensor.backward = original

@@ -243,13 +243,7 @@ class _Agent:
             if not hasattr(opt, "_hnet_lint_site"):
                 opt._hnet_lint_site = patches.call_site()
         torch.optim.Optimizer.__init__ = remember_site
-        backward = torch.Tensor.backward
-
-        def backward_seen(tensor, *args, **kwargs):
-            if tensor.numel() == 1 and len(self.losses) < 4096:
-                self.losses.append(tensor.detach())
-            return backward(tensor, *args, **kwargs)
-        torch.Tensor.backward = backward_seen
+        self._stack.enter_context(patches.losses_seen(self._loss))
         previous = sys.excepthook
 
         def excepthook(kind, value, tb):
@@ -271,6 +265,12 @@ class _Agent:
         if site and site not in self.sched_sites:
             self.sched_sites.append(site)
 
+    def _loss(self, loss: Any) -> None:
+        if self.primary is not None:
+            self.primary.monitor.loss_seen(loss)
+        elif len(self.losses) < 4096:
+            self.losses.append(loss)  # before the first step: handed to the monitor at attach
+
     def _zero(self, owner: Any, site: Optional[str]) -> None:
         if site and site not in self.zero_sites:
             self.zero_sites.append(site)
@@ -291,6 +291,9 @@ class _Agent:
             w = self.watched[id(optimizer)] = _Watched(self, optimizer)
             if self.primary is None:
                 self.primary = w
+                for loss in self.losses:
+                    w.monitor.loss_seen(loss)
+                self.losses.clear()
                 self._write_attach(w)
         w.monitor.before_step()
         if w is self.primary and self.world > 1 and w.replicated and w.monitor.sampled():
@@ -331,11 +334,8 @@ class _Agent:
         record: dict[str, Any] = {"kind": "step", "step": step, "lrs": w.monitor.lr_log[-1],
                                   "forwards": w.monitor.forwards_per_step[-1],
                                   "scheduler": w.monitor.scheduler_per_step[-1]}
-        import torch
-
-        if self.losses:
-            record["loss"] = float(torch.stack([x.float() for x in self.losses]).mean())
-            self.losses.clear()
+        if len(w.monitor.loss_log) == w.monitor.steps:
+            record["loss"] = w.monitor.loss_log[-1]
         if self.clips:
             c = self.clips[-1]
             norm = c["norm"]

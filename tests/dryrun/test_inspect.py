@@ -23,7 +23,7 @@ def _model() -> HNetForCausalLM:
     return model
 
 
-def _step_fn(model, opt, zero_every: int = 1, accum: int = 2):
+def _step_fn(model, opt, zero_every: int = 1, accum: int = 2, sched=None, sched_per_micro: bool = False):
     g = torch.Generator().manual_seed(0)
 
     def step(i: int) -> None:
@@ -31,10 +31,21 @@ def _step_fn(model, opt, zero_every: int = 1, accum: int = 2):
             x = torch.randint(0, 256, (2, 33), generator=g)
             logits = model(x[:, :-1]).logits
             (F.cross_entropy(logits.reshape(-1, 256), x[:, 1:].reshape(-1)) / accum).backward()
+            if sched is not None and sched_per_micro:
+                sched.step()
         opt.step()
+        if sched is not None and not sched_per_micro:
+            sched.step()
         if i % zero_every == zero_every - 1:
             opt.zero_grad()
     return step
+
+
+def _configured_scheduler(opt, spec):
+    """A LambdaLR that follows the config's schedule (the groups start at peak x multiplier)."""
+    from hnet_lint.dryrun.schedule import lr_factor
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: lr_factor(t, spec.schedule, spec.lr))
 
 
 def test_plain_adamw_ignores_lr_multiplier() -> None:
@@ -75,7 +86,8 @@ def test_correct_setup_passes_and_anchors_to_the_file(tmp_path) -> None:
     spec = spec_from_run(run)
     model = _model()
     opt, decayed = make_optimizer(model, spec)
-    res = hnet_lint.inspect(model, opt, config=str(path), step_fn=_step_fn(model, opt), steps=2)
+    sched = _configured_scheduler(opt, spec)
+    res = hnet_lint.inspect(model, opt, config=str(path), step_fn=_step_fn(model, opt, sched=sched), steps=2)
     assert res.findings == [] and res.ok, res.format()
     assert len(res.lr_log) == 2 and res.unchanged and all(u["fraction"] < 0.5 for u in res.unchanged)
     assert not any(n.endswith(("A_log", "dt_bias", ".D", "norm1.weight")) for n in decayed)
@@ -125,3 +137,21 @@ def test_names_seen_through_wrappers() -> None:
     assert len(merged) == 1 and merged[0].message == "90% frozen" and merged[0].data["ranks"] == [0, 1]
     only_1 = merge_rank_findings([[], [d]])
     assert only_1[0].message == "rank 1: 90% frozen"
+
+
+def test_scheduler_stepped_per_micro_batch_is_off_the_configured_schedule(tmp_path) -> None:
+    """The held-out user loop: a LambdaLR stepped after every micro-batch with accumulation 4.
+    The ratios between groups stay right, so only the schedule check (HNL824) and the
+    scheduler count (HNL820) can see it."""
+    path = write_config(tmp_path)
+    spec = spec_from_run(load_run(path))
+    model = _model()
+    opt, _ = make_optimizer(model, spec)
+    sched = _configured_scheduler(opt, spec)
+    res = hnet_lint.inspect(model, opt, config=str(path), steps=6,
+                            step_fn=_step_fn(model, opt, accum=4, sched=sched, sched_per_micro=True))
+    assert "HNL804" not in res.codes()
+    off = [f for f in res.findings if f.code == "HNL824"]
+    assert off and off[0].span.file.endswith("run.yaml")
+    counted = [f for f in res.findings if f.code == "HNL820"][0]
+    assert counted.data["measured"] == 4 and "test_inspect.py:" in counted.message

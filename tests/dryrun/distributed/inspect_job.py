@@ -49,7 +49,7 @@ def optimizer_(model, lr_scale: float = 1.0):
 
 
 def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1, never_sync=False,
-            clip="after-sync"):
+            clip="after-sync", nan_at=None):
     """One optimizer step of 2 micro-batches; ``clip``: once after the last backward (right),
     after every micro-batch with the first one under ``no_sync`` ("in-loop": before the
     all-reduce), or None."""
@@ -64,6 +64,9 @@ def step_fn(model, opt, rank, world, average_ratio=True, zero_every=1, never_syn
             sync_off = never_sync or (clip == "in-loop" and micro == 0)
             with model.no_sync() if sync_off else contextlib.nullcontext():
                 ce, ratio, _, _ = forward_loss(model, batch, torch.device("cpu"), None, [3.0], 0.03)
+                if nan_at is not None and i == nan_at and rank == world - 1:
+                    ce = ce * float("nan")  # one rank's loss goes non-finite; DDP spreads it
+                    ratio = ratio * float("nan")
                 ((ce + 0.03 * ratio) / 2).backward()
             ratios.append(ratio.detach() / 2)
             if clip == "in-loop":
@@ -91,7 +94,7 @@ def run(scenario: str, rank: int, world: int):
                 fully_shard(mod, **({"mp_policy": policy} if policy else {}))
         return fully_shard(m, **({"mp_policy": policy} if policy else {}))
 
-    average, zero_every, never_sync, clip = True, 1, False, "after-sync"
+    average, zero_every, never_sync, clip, nan_at = True, 1, False, "after-sync", None
     if scenario == "ddp-no-sync-throughout":  # accumulation under no_sync, including the last micro-batch
         model = DDP(model_())
         opt = optimizer_(model)
@@ -106,6 +109,16 @@ def run(scenario: str, rank: int, world: int):
     elif scenario == "ddp":
         model = DDP(model_())
         opt = optimizer_(model)
+    elif scenario == "ddp-bf16-storage":  # bf16 parameters under DDP: every group over the limit
+        model = DDP(model_().to(torch.bfloat16))
+        opt = optimizer_(model)
+    elif scenario == "single-bf16-storage" and rank == 0:  # the same model in one process, for comparison
+        model = model_().to(torch.bfloat16)
+        opt = optimizer_(model)
+    elif scenario == "ddp-nan-rank1":  # NaN loss on the last rank at step 1, all-reduced to all
+        model = DDP(model_())
+        opt = optimizer_(model)
+        nan_at = 1
     elif scenario == "ddp-clip-in-loop":  # no_sync accumulation, clipped after every micro-batch
         model = DDP(model_())
         opt = optimizer_(model)
@@ -126,11 +139,39 @@ def run(scenario: str, rank: int, world: int):
     elif scenario == "fsdp1-flat":  # FSDP1 flattening: one flat parameter, one group
         model = FSDP1(model_(), use_orig_params=False, device_id=torch.device("cpu"))
         opt = torch.optim.AdamW(model.parameters(), lr=CONFIG["lr"] * 2.0, weight_decay=0.1)
+    elif scenario == "single-bf16-storage":
+        return {"findings": [], "engine": "none", "rank": rank, "world_size": world, "steps": 0}
     else:
         raise SystemExit(f"unknown scenario {scenario}")
-    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every, never_sync, clip), steps=3 if zero_every > 1 else 2)
+    if scenario == "single-bf16-storage":  # rank 0 alone, outside the process group's collectives
+        single = run_alone(model, opt)
+        return single
+    res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step_fn(model, opt, rank, world, average, zero_every,
+                                                                     never_sync, clip, nan_at),
+                            steps=3 if zero_every > 1 or nan_at is not None else 2)
     return {"findings": [f.to_dict() for f in res.findings], "engine": res.engine, "rank": res.rank,
             "world_size": res.world_size, "steps": res.steps}
+
+
+def run_alone(model, opt) -> dict:
+    """``inspect`` as one process would run it (the merged result must say the same)."""
+    import torch.distributed as d
+
+    def step(i):
+        for micro in range(2):
+            batch = CORPUS.batch(i * 2 + micro, 1, 64, 0)
+            ce, ratio, _, _ = forward_loss(model, batch, torch.device("cpu"), None, [3.0], 0.03)
+            ((ce + 0.03 * ratio) / 2).backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    real = d.is_initialized
+    d.is_initialized = lambda: False  # rank_world() -> (0, 1): no collectives
+    try:
+        res = hnet_lint.inspect(model, opt, config=CONFIG, step_fn=step, steps=2)
+    finally:
+        d.is_initialized = real
+    return {"findings": [f.to_dict() for f in res.findings], "engine": res.engine, "rank": 0,
+            "world_size": 1, "steps": res.steps}
 
 
 def main() -> None:

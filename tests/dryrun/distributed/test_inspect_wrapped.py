@@ -10,7 +10,7 @@ from .conftest import torchrun
 
 pytestmark = pytest.mark.distributed
 
-SCENARIOS = ["ddp", "ddp-clip-in-loop", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "ddp-no-sync-throughout",
+SCENARIOS = ["ddp", "ddp-bf16-storage", "single-bf16-storage", "ddp-nan-rank1", "ddp-clip-in-loop", "ddp-rank-seed", "ddp-ratio-per-rank", "ddp-lr-scaled", "ddp-no-sync-throughout",
              "fsdp2-bf16-policy",
              "fsdp2-bf16-storage", "fsdp2-grads-not-zeroed", "fsdp1-flat"]
 
@@ -115,3 +115,23 @@ def test_clipping_before_the_all_reduce_is_caught(results) -> None:
     assert "HNL817" not in _codes(results["ddp"])
     summary = _one(results["ddp"], "HNL819")
     assert summary["data"]["clipping"] == "2 clip_grad_norm_ call(s) compared across ranks"
+
+
+def test_merging_ranks_keeps_every_fact(results) -> None:
+    """Issue 17.2: two optimizer groups over the HNL803 limit are two findings in one process
+    and still two under DDP (one per group, each naming both ranks), not one."""
+    single = [f for f in results["single-bf16-storage"]["findings"] if f["code"] == "HNL803"]
+    ddp = [f for f in results["ddp-bf16-storage"]["findings"] if f["code"] == "HNL803"]
+    assert len(single) >= 2
+    assert sorted(f["data"]["group"] for f in ddp) == sorted(f["data"]["group"] for f in single)
+    assert all(f["data"]["ranks"] == [0, 1] for f in ddp)
+
+
+def test_nan_on_one_rank_is_named_and_raises_no_false_alarm(results) -> None:
+    """Issue 17.3: all-NaN gradients are identical, a NaN ratio loss is not "per rank"."""
+    r = results["ddp-nan-rank1"]
+    codes = _codes(r)
+    assert "HNL802" in codes and "HNL817" not in codes and "HNL818" not in codes, r["findings"]
+    nan = [f for f in r["findings"] if f["code"] == "HNL802"][0]
+    assert nan["data"]["loss_ranks"] == [1] and nan["data"]["loss_step"] == 1
+    assert "on rank 1 of 2" in nan["message"]
