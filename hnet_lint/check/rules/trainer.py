@@ -9,6 +9,7 @@ from typing import Iterator
 from ...diagnostics import Diagnostic, Severity
 from ...load.runconfig import RunConfig
 from ..engine import RuleContext, rule
+from ..options import fraction
 from ._util import fmt_num
 
 
@@ -116,7 +117,7 @@ def multiplier_form(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL309", "schedule-cut-by-accumulation", Severity.WARNING, "schedule",
-      options={"min_reach": 0.999})
+      options={"min_reach": fraction(0.999)})
 def schedule_cut(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """The run ends before the LR schedule does: steps counted in micro-batches.
 
