@@ -260,15 +260,17 @@ def key_has_no_effect(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
             if key == "label_smoothing" and not value:
                 continue  # 0.0 is what the loss does anyway
             why = fact.why
-            if key in _schedule_keys(profile, data):
+            schedule = key in _schedule_keys(profile, data)
+            if schedule:
                 why += f"; {path.describe}"
-            yield _at_key(ctx, run, key, f"{key} has no effect in {profile.label}: {why}")
+            yield _at_key(ctx, run, key, f"{key} has no effect in {profile.label}: {why}",
+                          schedule=schedule)
         elif path.known and key in branch_keys and key not in path.consumed:
             if profile.lists_every_key and value == fact.default:
                 continue  # the trainer wrote its own default: nothing was asked
             yield _at_key(ctx, run, key,
                           f"{key} has no effect in {profile.label}: {path.describe}; {key} is "
-                          f"used only when {used_only_when(key, branches)}")
+                          f"used only when {used_only_when(key, branches)}", schedule=True)
 
 
 def _schedule_keys(profile, data: dict) -> frozenset[str]:
@@ -284,13 +286,16 @@ def _schedule_keys(profile, data: dict) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _at_key(ctx: RuleContext, run: RunConfig, key: str, message: str) -> Diagnostic:
-    """A diagnostic on a top-level key of the flat file itself."""
+def _at_key(ctx: RuleContext, run: RunConfig, key: str, message: str,
+            schedule: bool = False) -> Diagnostic:
+    """A diagnostic on a top-level key of the flat file itself; ``schedule``: the key is an
+    input of some branch of the trainer's LR schedule (``hnet-lint schedule`` shows it)."""
     from ...diagnostics import Diagnostic as D
 
     span = run.doc.span_of((key,), key=True)
     return D(span=span, code=ctx.meta.code, severity=ctx.severity, message=message,
-             name=ctx.meta.name, path=(key,), data={"profile": run.trainer.label, "key": key})
+             name=ctx.meta.name, path=(key,),
+             data={"profile": run.trainer.label, "key": key, "schedule": schedule})
 
 
 @rule("HNL312", "gradients-accumulate-across-steps", Severity.WARNING, "schedule")
