@@ -33,7 +33,7 @@ def _build() -> dict[str, Rule]:
     table = dict(registry())
     for code, d in DRYRUN_CODES.items():
         table.setdefault(code, Rule(code, d.name, d.severity, f"dry-run {d.phase}, {d.evidence}",
-                                    d.doc, options=d.options))
+                                    d.doc, options=d.options, option_specs=d.option_specs))
     for code, meta in analyze_codes().items():
         table.setdefault(code, Rule(code, meta.name, meta.severity, "analyze", meta.doc,
                                     options=meta.options))

@@ -139,3 +139,34 @@ def test_fix_needs_a_known_trainer(tmp_path):
     run = _cli(repo, str(flat.relative_to(repo)), "--fix", "--trainer", "none",
                "--format", "concise")
     assert "applied 0 fixes" in run.stderr and flat.read_text() == original
+
+
+HELM = "replicaCount: 2\nlr: 3e-4   # not ours\nimage: nginx\n"
+
+
+def test_fix_leaves_a_file_that_is_not_an_hnet_config_alone(tmp_path):
+    """HNL011 says "not an H-Net config": --fix, --diff and the [*] marker agree with it."""
+    repo = make_repo(tmp_path)
+    helm = repo / "helm"
+    helm.mkdir()
+    values = helm / "values.yaml"
+    values.write_text(HELM)
+    fixed = _cli(repo, "--fix", "helm/values.yaml")
+    assert "HNL011" in fixed.stdout and "applied 0 fixes" in fixed.stderr
+    assert values.read_text() == HELM
+    diff = _cli(repo, "--diff", "helm/values.yaml")
+    assert diff.stdout == "" and "0 fixes would be applied" in diff.stderr
+    plain = _cli(repo, "helm/values.yaml")
+    assert "HNL002" in plain.stdout and "[*]" not in plain.stdout
+    assert "fixable" not in plain.stdout
+    # forced to a dialect, it is judged an H-Net config and fixed
+    forced = _cli(repo, "--diff", "--dialect", "native", "helm/values.yaml")
+    assert "+lr: 3.0e-4   # not ours" in forced.stdout
+
+
+def test_fix_still_applies_to_a_config_the_normalizer_rejects(tmp_path):
+    repo = make_repo(tmp_path)
+    cfg = repo / "examples" / "broken.yaml"
+    cfg.write_text("model: 3\noptimizer:\n  lr: 2e-4\n")
+    _cli(repo, "--fix", "examples/broken.yaml")
+    assert "lr: 2.0e-4" in cfg.read_text()

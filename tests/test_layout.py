@@ -70,3 +70,44 @@ def test_root_keeps_only_entry_points_and_shared_modules() -> None:
     assert root_modules == {
         "__init__", "__main__", "cli", "api", "diagnostics", "catalog", "repo", "schedules",
     }
+
+
+def _lint_text(tmp_path, text):
+    from hnet_lint.api import lint_paths
+
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    return [d for d in lint_paths([str(path)]).diagnostics if d.code == "HNL103"]
+
+
+MAMBA_ONLY = """\
+model:
+  arch_layout: ["m2", ["m4"], "m2"]
+  d_model: [256, 320]
+  d_intermediate: [0, 0]
+  vocab_size: 256
+{attn}schedule: {{name: wsd, total_steps: 1000}}
+"""
+
+
+def test_missing_attn_cfg_is_one_finding_that_says_what_to_write(tmp_path):
+    found = _lint_text(tmp_path, MAMBA_ONLY.format(attn=""))
+    assert len(found) == 1
+    msg = found[0].message
+    assert msg.startswith("attn_cfg is missing: the official Isotropic reads")
+    assert "IndexError" in msg and "never uses the values" in msg
+    assert "num_heads: [4, 5], rotary_emb_dim: [32, 32], window_size: [-1, -1]" in msg
+
+
+def test_empty_attn_cfg_is_one_finding_at_it(tmp_path):
+    found = _lint_text(tmp_path, MAMBA_ONLY.format(attn="  attn_cfg: {}\n"))
+    assert len(found) == 1 and found[0].message.startswith("attn_cfg has no entries")
+    assert found[0].span.line == 6
+
+
+def test_the_suggested_attn_cfg_passes_and_a_short_list_is_still_per_list(tmp_path):
+    ok = "  attn_cfg: {num_heads: [4, 5], rotary_emb_dim: [32, 32], window_size: [-1, -1]}\n"
+    assert _lint_text(tmp_path, MAMBA_ONLY.format(attn=ok)) == []
+    short = "  attn_cfg: {num_heads: [4], rotary_emb_dim: [32, 32], window_size: [-1, -1]}\n"
+    found = _lint_text(tmp_path, MAMBA_ONLY.format(attn=short))
+    assert [d.message.split(";")[0] for d in found] == ["num_heads has 1 entry"]

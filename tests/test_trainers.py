@@ -328,7 +328,8 @@ def test_schedule_json_has_every_optimizer_step_per_group(monkeypatch):
     folder = ROOT / "rules" / "HNL309-schedule-cut-by-accumulation"
     monkeypatch.chdir(folder)
     result = CliRunner().invoke(cli, ["schedule", "bad.json", "--format", "json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # lint's HNL309, on stderr
+    assert "HNL309 [warning]" in result.stderr
     out = json.loads(result.stdout)
     assert out["profile"] == f"{HH}@d28b7c4" and out["step_unit"] == "optimizer step"
     assert out["loop_unit"] == "micro-batch" and out["optimizer_steps"] == 2500
@@ -347,7 +348,7 @@ def test_schedule_json_samples_when_asked_and_refuses_a_listing_that_cannot_fit(
     assert isinstance(huge.exception, HnetLintError)  # main() makes it exit 2
     assert "--points" in str(huge.exception)
     sampled = runner.invoke(cli, ["schedule", str(path), "--format", "json", "--points", "5"])
-    assert sampled.exit_code == 0, sampled.output
+    assert sampled.exit_code == 1, sampled.output  # HNL312 (zero_grad every 100), on stderr
     out = json.loads(sampled.stdout)
     assert out["optimizer_steps"] == 2**63 and 5 <= len(out["steps"]) <= 7  # + phase edges
     assert all(len(g["lr"]) == len(out["steps"]) for g in out["groups"])
@@ -356,7 +357,8 @@ def test_schedule_json_samples_when_asked_and_refuses_a_listing_that_cannot_fit(
 def test_schedule_text_and_errors(monkeypatch):
     monkeypatch.chdir(ROOT / "rules" / "HNL309-schedule-cut-by-accumulation")
     result = CliRunner().invoke(cli, ["schedule", "bad.json", "--points", "5"])
-    assert result.exit_code == 0 and "2500 optimizer steps" in result.stdout
+    assert result.exit_code == 1 and "2500 optimizer steps" in result.stdout
+    assert "HNL309" in result.stderr and "HNL309" not in result.stdout
     monkeypatch.chdir(ROOT / "examples")
     model_only = CliRunner().invoke(cli, ["schedule", "models/hnet_2stage_XL.json"])
     assert isinstance(model_only.exception, HnetLintError)  # main() makes it exit 2
@@ -440,3 +442,40 @@ def test_trainer_setting_is_read_and_checked(tmp_path):
     bad.write_text('trainer = "hierarchical-hnet@nope"\n')
     with pytest.raises(HnetLintError, match="unknown trainer"):
         load_settings(str(bad))
+
+
+def test_schedule_reports_lint_schedule_findings_and_exits_like_lint(tmp_path, monkeypatch):
+    """A warmup longer than the run: the schedule never reaches its peak, and `schedule`
+    says so with lint's own finding (HNL302) on stderr and lint's exit code."""
+    monkeypatch.chdir(ROOT / "examples")
+    text = (ROOT / "examples" / "recommended.yaml").read_text()
+    text = text.replace("warmup_ratio: 0.1\n", "warmup_steps: 2000\n").replace(
+        "  stable_ratio: 0.7\n  decay_ratio: 0.2\n", "").replace(
+        "total_steps: 100000", "total_steps: 1000").replace("name: wsd", "name: cosine")
+    cfg = tmp_path / "warm.yaml"
+    cfg.write_text(text.replace("models/", str(ROOT / "examples" / "models") + "/"))
+    result = CliRunner().invoke(cli, ["schedule", str(cfg), "--points", "3"])
+    assert result.exit_code == 1, result.output
+    assert "HNL302 [error] warmup of 2000 steps is not shorter than total_steps 1000" \
+        in result.stderr
+    assert "HNL207" not in result.stderr  # not a schedule finding
+    assert result.stdout.startswith("trainer: native")
+    # the settings lint would use apply: ignoring the code silences it and the exit is 0
+    (tmp_path / ".hnet-lint.toml").write_text('ignore = ["HNL302"]\n')
+    quiet = CliRunner().invoke(cli, ["schedule", str(cfg), "--points", "3"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    # a clean file stays exit 0 with nothing on stderr
+    clean = CliRunner().invoke(cli, ["schedule", "recommended.yaml", "--points", "3"])
+    assert clean.exit_code == 0 and clean.stderr == ""
+
+
+def test_schedule_plot_marks_a_shared_boundary_once():
+    from hnet_lint.commands.schedule import _marks
+
+    values = _hh_values(lr_scheduler="cosine", gradient_accumulation_steps=1)
+    cosine = effective_schedule(PROFILES[f"{HH}@d28b7c4"], values, num_stages=2)
+    assert cosine.warmup_end == cosine.decay_start
+    assert [label for _, label in _marks(cosine)] == ["warmup ends, decay starts"]
+    values["lr_scheduler"] = "wsd"
+    wsd = effective_schedule(PROFILES[f"{HH}@d28b7c4"], values, num_stages=2)
+    assert [label for _, label in _marks(wsd)] == ["warmup ends", "decay starts"]

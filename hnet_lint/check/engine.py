@@ -33,6 +33,10 @@ class Rule:
     doc: str
     check: CheckFn | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    """Option name -> default."""
+    option_specs: Mapping[str, Any] = field(default_factory=dict)
+    """Option name -> :class:`~hnet_lint.check.options.Opt` (type and range); an option
+    without one is typed by its default."""
 
     @property
     def summary(self) -> str:
@@ -42,12 +46,18 @@ class Rule:
 def rule(
     code: str, name: str, severity: Severity, area: str, options: Mapping[str, Any] | None = None
 ) -> Callable[[CheckFn], CheckFn]:
-    """Declare a check function as rule ``code``; its docstring is its documentation."""
+    """Declare a check function as rule ``code``; its docstring is its documentation.
+    ``options`` maps each option to its default or to its declaration
+    (:mod:`hnet_lint.check.options`: ``fraction(0.05)``, ``positive(3.0)``, ...)."""
+    from .options import split_options
+
+    defaults, specs = split_options(options)
 
     def decorate(fn: CheckFn) -> CheckFn:
         fn.__hnl_rule__ = Rule(  # type: ignore[attr-defined]
             code=code, name=name, severity=severity, area=area,
-            doc=inspect.cleandoc(fn.__doc__ or ""), check=fn, options=dict(options or {}),
+            doc=inspect.cleandoc(fn.__doc__ or ""), check=fn, options=defaults,
+            option_specs=specs,
         )
         return fn
 

@@ -8,6 +8,10 @@ Only mechanical fixes whose result means what the author evidently meant:
   what every tool can read); never for a trainer version that splits the string, nor for a
   file whose trainer is unknown.
 
+Only files judged as H-Net configs are edited: a YAML file that parses as something else
+(HNL011, "not an H-Net config", such as a Helm values file) keeps its ``3e-4`` even though
+the finding about it is true, since nothing says that value is ever read as a float.
+
 Nothing else is touched: comments, quoting and layout stay as written. Each edit first
 checks that the text at the span is what the finding describes, so a stale span never
 corrupts a file. Fixes whose right answer is a judgment (an LR, a multiplier) are not
@@ -63,26 +67,43 @@ def _comma_list(raw: str, fmt: str) -> str | None:
     return "[" + ", ".join(parts) + "]"
 
 
-def fixable(diags) -> set:
+def fixable(diags, dialect: str | None = None) -> set:
     """The findings ``--fix`` would fix (marked ``[*]``): an HNL002 float whose text at the
-    span is still what it reports. Decided from the finding and the file alone, so a cached
-    result is marked the same as a fresh one."""
+    span is still what it reports, in a file judged as an H-Net config. Decided from the
+    finding and the file alone, so a cached result is marked the same as a fresh one."""
     out = set()
     texts: dict[str, str | None] = {}
+    judged: dict[str, bool] = {}
     for diag in diags:
         if diag.code != "HNL002" or diag.suppressed:
             continue
         old = _text_at(diag.span, texts)
-        if old is not None and with_dot(old):
+        if old is not None and with_dot(old) and _is_hnet(diag.span.file, {}, dialect, judged):
             out.add(diag)
     return out
 
 
-def plan_fixes(report) -> dict[str, list[Edit]]:
-    """The edits for every fixable finding in ``report``, by file."""
+def _is_hnet(file: str, runs: dict, dialect: str | None, judged: dict[str, bool]) -> bool:
+    """Whether lint judged ``file`` an H-Net config: it has a run, ``--dialect`` forced one,
+    or its document is written in a dialect (a config the normalizer rejected still is)."""
+    if dialect is not None or file in runs:
+        return True
+    if file not in judged:
+        from ..load.dialect import detect_dialect
+        from ..load.source import load_file
+
+        doc = load_file(file)
+        judged[file] = doc.root is not None and detect_dialect(doc.data) is not None
+    return judged[file]
+
+
+def plan_fixes(report, dialect: str | None = None) -> dict[str, list[Edit]]:
+    """The edits for every fixable finding in ``report``, by file; none in a file that is
+    not an H-Net config (``dialect``: the ``--dialect`` the lint was forced to)."""
     plans: dict[str, list[Edit]] = {}
+    judged: dict[str, bool] = {}
     for diag in report.active:
-        if diag.code != "HNL002":
+        if diag.code != "HNL002" or not _is_hnet(diag.span.file, report.runs, dialect, judged):
             continue
         old = _text_at(diag.span)
         new = with_dot(old) if old is not None else None
@@ -108,12 +129,12 @@ def _trainer_accepts(run, key: str, form: str) -> bool:
     return profile is not None and profile.accepts(key, form)
 
 
-def fixed_texts(report) -> dict[str, tuple[str, str, int]]:
+def fixed_texts(report, dialect: str | None = None) -> dict[str, tuple[str, str, int]]:
     """``file -> (text now, text after the fixes, number of edits)`` for each file that a
     fix would change. ``report`` must come from a lint without the result cache (the flat
     dialect's fixes need the parsed config)."""
     out = {}
-    for file, edits in plan_fixes(report).items():
+    for file, edits in plan_fixes(report, dialect).items():
         text, bom = _read(file)
         lines = text.splitlines(keepends=True)
         done = 0
@@ -131,23 +152,23 @@ def fixed_texts(report) -> dict[str, tuple[str, str, int]]:
     return out
 
 
-def apply_fixes(report) -> int:
+def apply_fixes(report, dialect: str | None = None) -> int:
     """Apply :func:`plan_fixes` to the files; returns the number of edits made."""
     done = 0
-    for file, (_, new, count) in fixed_texts(report).items():
+    for file, (_, new, count) in fixed_texts(report, dialect).items():
         with open(file, "w", encoding="utf-8", newline="") as fh:
             fh.write(new)
         done += count
     return done
 
 
-def diff_fixes(report) -> tuple[str, int]:
+def diff_fixes(report, dialect: str | None = None) -> tuple[str, int]:
     """A unified diff of what ``--fix`` would change (nothing is written), and the number
     of edits, for ``--diff``."""
     import difflib
 
     chunks, total = [], 0
-    for file, (old, new, count) in sorted(fixed_texts(report).items()):
+    for file, (old, new, count) in sorted(fixed_texts(report, dialect).items()):
         total += count
         chunks.extend(difflib.unified_diff(old.splitlines(keepends=True),
                                            new.splitlines(keepends=True),

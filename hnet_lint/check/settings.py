@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 from ..diagnostics import HnetLintError, Severity
 from ..repo import folders_up_to_repo_root
 from ..load.suggest import suggest
+from .options import option_problems
 
 __all__ = ["Settings", "SettingsFinder", "load_settings", "find_settings_file", "check_known"]
 
@@ -98,6 +99,8 @@ class Settings:
 def check_known(settings: Settings, known: Mapping[str, Any], where: str) -> None:
     """Raise :class:`HnetLintError` (exit 2) for any selector, severity key or option that
     names no code, prefix or rule: a typo must not switch rules off silently, as in ruff.
+    An option value outside its declared type and range is refused here too
+    (:mod:`hnet_lint.check.options`), naming the option, the value and what is allowed.
 
     ``known`` maps each code to an object with ``name`` and ``options`` (the catalogue of
     every code, dry-run and analyzer ones included); ``where`` says where the settings came
@@ -129,7 +132,9 @@ def check_known(settings: Settings, known: Mapping[str, Any], where: str) -> Non
     for key in settings.severity:
         if key not in known and key not in names:
             problems.append(f"unknown rule {key!r} in {dash}severity{hint(key)}")
-    for key, opts in settings.options.items():
+    by_code: dict[str, dict[str, Any]] = {}
+    # by code, then by name: the order Settings.options_for applies them in
+    for key, opts in sorted(settings.options.items(), key=lambda kv: kv[0] not in known):
         code = key if key in known else names.get(key)
         if code is None:
             problems.append(f"unknown rule {key!r} in {dash or ''}{'option' if dash else 'options'}"
@@ -140,6 +145,10 @@ def check_known(settings: Settings, known: Mapping[str, Any], where: str) -> Non
             if opt not in valid:
                 extra = suggest(opt, valid) or f"; valid: {', '.join(valid) or 'none'}"
                 problems.append(f"rule {code} has no option {opt!r}{extra}")
+        by_code.setdefault(code, {}).update(opts)
+    for code, opts in by_code.items():
+        # each value against the option's declared type and range, once, here
+        problems += option_problems(code, known[code], opts)
     if problems:
         raise HnetLintError(f"{where}: " + "; ".join(problems) if len(problems) == 1 else
                             f"{where}:\n  " + "\n  ".join(problems))
@@ -293,5 +302,8 @@ class SettingsFinder:
             cli = with_overrides(Settings(), self.overrides)
             if self._known is not None and not cli.is_default_selection:
                 check_known(cli, self._known(), "command line")
+            if self._known is not None and base.options and cli.options:
+                # each source passed alone; a min from one and a max from the other may not
+                check_known(merged, self._known(), f"{path} with the command line")
             self._by_file[path] = merged
         return self._by_file[path]

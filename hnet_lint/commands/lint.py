@@ -179,7 +179,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     if diff:
         from ..check.fix import diff_fixes
 
-        text, edits = diff_fixes(report)
+        text, edits = diff_fixes(report, dialect)
         sys.stdout.write(text)
         click.echo(f"hnet-lint: {edits} fix{'es' if edits != 1 else ''} would be applied",
                    err=True)
@@ -187,7 +187,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     if fix:
         from ..check.fix import apply_fixes
 
-        fixed = apply_fixes(report)
+        fixed = apply_fixes(report, dialect)
         click.echo(f"hnet-lint: applied {fixed} fix{'es' if fixed != 1 else ''}", err=True)
         if fixed:  # spans and findings changed; report what is left
             report = lint_paths(paths, settings, dialect, skip_unrecognized=skip_unrecognized)
@@ -214,7 +214,7 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     ctx = RenderContext(color=_use_color(color), show_source=not no_source,
                         statistics=statistics, explain=explain,
                         sources=_sources(report) if fmt == "text" and not no_source else {},
-                        fixable=_fixable(report) if fmt in ("text", "concise") else set())
+                        fixable=_fixable(report, dialect) if fmt in ("text", "concise") else set())
     sys.stdout.write(get_reporter(fmt)(report, ctx))
     for name, path in extra.items():
         ctx_file = RenderContext(statistics=statistics, sources=_sources(report))
@@ -235,12 +235,12 @@ def _use_color(choice: str) -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-def _fixable(report) -> set:
+def _fixable(report, dialect: str | None = None) -> set:
     if not any(d.code == "HNL002" for d in report.active):
         return set()
     from ..check.fix import fixable
 
-    return fixable(report.active)
+    return fixable(report.active, dialect)
 
 
 def _cache(folder: str | None, dialect: str | None):

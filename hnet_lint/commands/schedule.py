@@ -7,11 +7,18 @@ trainer's code does them. A native run config is its own trainer's contract: its
 evenly spaced optimizer steps plus the phase boundaries; ``--format json``: every optimizer
 step per parameter group (up to a million steps; beyond that, or with ``--points``, the
 sampled steps); ``--plot FILE``: a PNG per stage (needs the ``plot`` extra).
+
+The schedule findings lint gives for the file (the ``schedule`` rules, HNL301-HNL312, and
+HNL311 for a schedule key with no effect) go to stderr in lint's text format, under the
+same settings; the exit code is lint's for them (1 when one reaches ``fail-on``), so a
+schedule that never reaches its peak is never printed with a silent exit 0.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import replace
 
 import click
 
@@ -64,15 +71,57 @@ def _load(config: str, trainer: str | None):
 def schedule(config, trainer, world_size, fmt, points, plot_path):
     """Print the effective LR schedule of CONFIG, per parameter group: a flat trainer file as
     its trainer profile computes it, a native run config as its `schedule` section says."""
-    from ..load.trainers.effective import ScheduleUnavailable, schedule_of, schedule_to_dict
+    from ..load.trainers.effective import ScheduleUnavailable, schedule_of
 
     run = _load(config, trainer)
     if world_size is not None and world_size < 1:
         raise HnetLintError("--world-size must be at least 1")
+    findings = _findings(config, trainer)
     try:
         eff = schedule_of(run, world_size)
     except ScheduleUnavailable as exc:
+        _print_findings(findings)
         raise HnetLintError(f"{config}: {exc}") from None
+    _emit(eff, config, fmt, points, plot_path, run)
+    _print_findings(findings)
+    sys.exit(findings.exit_code())
+
+
+def _findings(config: str, trainer: str | None):
+    """Lint's report for ``config`` (its settings file, ``--trainer``), keeping only the
+    schedule findings."""
+    from ..api import lint_paths
+    from ..check.engine import registry
+    from .lint import build_settings
+
+    finder = build_settings(None, False, (), (), (), (), (), None, trainer)
+    report = lint_paths([config], finder)
+    rules = registry()
+
+    def about_schedule(diag) -> bool:
+        meta = rules.get(diag.code)
+        if meta is not None and meta.area == "schedule":
+            return True
+        return diag.code == "HNL311" and bool((diag.data or {}).get("schedule"))
+
+    return replace(report, diagnostics=[d for d in report.diagnostics if about_schedule(d)])
+
+
+def _print_findings(report) -> None:
+    """The findings to stderr, as lint prints them (nothing when there are none)."""
+    if not report.active:
+        return
+    from ..report import RenderContext, get_reporter
+    from .lint import _sources
+
+    ctx = RenderContext(sources=_sources(report))
+    sys.stderr.write(get_reporter("text")(report, ctx))
+
+
+def _emit(eff, config: str, fmt: str, points: int | None, plot_path: str | None, run) -> None:
+    """The schedule: a table or JSON on stdout, and the plot when asked for."""
+    from ..load.trainers.effective import schedule_to_dict
+
     if plot_path:
         _plot(eff, plot_path)
         click.echo(f"hnet-lint: wrote {plot_path}", err=True)
@@ -85,6 +134,18 @@ def schedule(config, trainer, world_size, fmt, points, plot_path):
         click.echo(json.dumps(schedule_to_dict(eff, steps), separators=(",", ":")))
         return
     click.echo(_table(eff, points or 21, run.trainer_selection))
+
+
+def _marks(eff) -> list[tuple[int, str]]:
+    """The phase boundaries inside the run, in optimizer steps, one label per step: a warmup
+    that ends where the decay starts (cosine, linear) is one mark, not two labels on top of
+    each other."""
+    marks: dict[int, list[str]] = {}
+    for edge, what in ((eff.warmup_end, "warmup ends"), (eff.decay_start, "decay starts")):
+        at = eff.optimizer_step_reaching(edge) if edge else None
+        if at is not None and 0 < at < eff.optimizer_steps:
+            marks.setdefault(at, []).append(what)
+    return [(at, ", ".join(labels)) for at, labels in sorted(marks.items())]
 
 
 def _table(eff, points: int, selection) -> str:
@@ -143,11 +204,18 @@ def _plot(eff, path: str) -> None:
         ax.plot(steps, [eff.peak_lr * eff.multipliers[0] * eff.factor(int(j * stretch))
                         for j in steps], color="grey", linestyle="--", linewidth=1,
                 label="stage 0 if the schedule spanned the run")
-    for edge, what in ((eff.warmup_end, "warmup ends"), (eff.decay_start, "decay starts")):
-        at = eff.optimizer_step_reaching(edge) if edge else None
-        if at is not None and 0 < at < eff.optimizer_steps:
-            ax.axvline(at, color="grey", linestyle=":", linewidth=1)
-            ax.text(at, ax.get_ylim()[1] * 0.95, f" {what}", fontsize=8, color="grey")
+    top = ax.get_ylim()[1]
+    last = None
+    for at, what in _marks(eff):
+        ax.axvline(at, color="grey", linestyle=":", linewidth=1)
+        # a second mark close to the first (under 15% of the run) goes lower, not on top
+        near = last is not None and at - last < 0.15 * max(eff.optimizer_steps, 1)
+        ax.text(at, top * (0.87 if near else 0.95), f" {what}", fontsize=8, color="grey")
+        last = at
+    if eff.warmup_end and eff.optimizer_step_reaching(eff.warmup_end) is None:
+        ax.text(0.99, 0.02, f"warmup never completes: the run ends at "
+                f"{eff.final_factor():.0%} of peak", transform=ax.transAxes, ha="right",
+                fontsize=8, color="firebrick")
     ax.set_xlabel(f"optimizer step (run ends at {eff.optimizer_steps})")
     ax.set_ylabel("learning rate")
     ax.set_title(f"Effective LR per stage: {eff.profile.label}, {eff.name}, accumulation "

@@ -12,6 +12,7 @@ import inspect as _inspect
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Mapping
 
+from ..check.options import flag, fraction, integer, number, positive, split_options
 from ..diagnostics import Diagnostic, Severity, Span
 
 __all__ = ["DryRunCode", "DRYRUN_CODES", "finding", "locate_span"]
@@ -28,6 +29,9 @@ class DryRunCode:
     evidence: str  # exact | literature | heuristic
     doc: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    """Option name -> default."""
+    option_specs: Mapping[str, Any] = field(default_factory=dict)
+    """Option name -> declared type and range (:mod:`hnet_lint.check.options`)."""
 
     @property
     def summary(self) -> str:
@@ -39,9 +43,11 @@ DRYRUN_CODES: dict[str, DryRunCode] = {}
 
 def _code(code: str, name: str, severity: Severity, phase: str, evidence: str,
           options: Mapping[str, Any] | None = None):
+    defaults, specs = split_options(options)
+
     def decorate(fn):
         DRYRUN_CODES[code] = DryRunCode(code, name, severity, phase, evidence,
-                                        _inspect.cleandoc(fn.__doc__ or ""), dict(options or {}))
+                                        _inspect.cleandoc(fn.__doc__ or ""), defaults, specs)
         return fn
     return decorate
 
@@ -84,7 +90,7 @@ def _non_finite() -> None:
 
 
 @_code("HNL803", "frozen-parameters", Severity.ERROR, "smoke", "exact",
-       {"max_frozen_fraction": 0.5})
+       {"max_frozen_fraction": fraction(0.5)})
 def _frozen() -> None:
     """Most elements of a trainable parameter group never change across optimizer steps.
 
@@ -107,7 +113,7 @@ def _frozen() -> None:
 
 
 @_code("HNL804", "lr-multiplier-not-applied", Severity.ERROR, "smoke", "exact",
-       {"rel_tol": 1e-6})
+       {"rel_tol": positive(1e-6)})
 def _lr_not_applied() -> None:
     """A parameter group's learning rate is not base x multiplier x schedule(t).
 
@@ -168,8 +174,9 @@ def _decay_exempt() -> None:
 
 
 @_code("HNL807", "lr-past-the-knee", Severity.WARNING, "probe", "heuristic",
-       {"margin_nats": 0.05, "fail_margin_nats": 0.10, "tail_fraction": 0.25, "z": 1.64,
-        "prior_sd": 0.09, "attention_evidence": True})
+       {"margin_nats": number(0.05, lo=0.0, at_most="fail_margin_nats"),
+        "fail_margin_nats": number(0.10, lo=0.0), "tail_fraction": fraction(0.25, open_low=True),
+        "z": positive(1.64), "prior_sd": positive(0.09), "attention_evidence": flag(True)})
 def _past_knee() -> None:
     """At the configured peak LR the probe reliably trains worse than at half the LR, over several seeds.
 
@@ -198,7 +205,7 @@ def _past_knee() -> None:
 
 
 @_code("HNL808", "attention-logit-growth", Severity.WARNING, "probe", "literature",
-       {"max_logit": 100.0, "tail_fraction": 0.25})
+       {"max_logit": positive(100.0), "tail_fraction": fraction(0.25, open_low=True)})
 def _attn_logits() -> None:
     """The max attention logit passes 100 and is still rising at the end of the probe.
 
@@ -216,7 +223,7 @@ def _attn_logits() -> None:
 
 
 @_code("HNL809", "adam-second-moment-stale", Severity.WARNING, "probe", "heuristic",
-       {"max_rms": 3.0, "consecutive": 3})
+       {"max_rms": positive(3.0), "consecutive": integer(3)})
 def _stale_v() -> None:
     """RMS(g^2 / v_hat) > 1 in a tensor for several consecutive steps after warmup.
 
@@ -236,7 +243,7 @@ def _stale_v() -> None:
 
 
 @_code("HNL810", "boundary-rate-off-target", Severity.INFO, "probe", "heuristic",
-       {"low": 0.5, "high": 2.0})
+       {"low": positive(0.5, at_most="high"), "high": positive(2.0)})
 def _boundary() -> None:
     """A router's boundary rate ends outside [0.5/N, 2/N] or drifts monotonically to 0 or 1.
 
@@ -416,7 +423,7 @@ def _ranks_disagree() -> None:
 
 
 @_code("HNL818", "ratio-loss-not-averaged", Severity.WARNING, "smoke", "exact",
-       {"rel_tol": 1e-6})
+       {"rel_tol": positive(1e-6)})
 def _ratio_loss_per_rank() -> None:
     """The ratio loss a ``step_fn`` reports differs between ranks: it was never averaged.
 

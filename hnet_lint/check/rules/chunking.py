@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
+from ..options import integer, number
 from ...load.runconfig import RunConfig
 from ._util import fmt_num
 
@@ -73,7 +74,7 @@ def target_ratio_count(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]
 
 
 @rule("HNL503", "target-ratio-out-of-range", Severity.WARNING, "chunking",
-      options={"min": 1.5, "max": 16.0})
+      options={"min": number(1.5, lo=1.0, at_most="max"), "max": number(16.0, lo=1.0)})
 def target_ratio_range(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """A target ratio outside [`min`, `max`] (default [1.5, 16]).
 
@@ -127,7 +128,7 @@ def ratio_loss_missing(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]
 
 
 @rule("HNL505", "ratio-loss-weight-out-of-range", Severity.WARNING, "chunking",
-      options={"min": 0.005, "max": 0.1})
+      options={"min": number(0.005, lo=0.0, at_most="max"), "max": number(0.1, lo=0.0)})
 def ratio_loss_range(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """A ratio-loss weight outside [`min`, `max`] (default [0.005, 0.1]).
 
@@ -153,7 +154,7 @@ def ratio_loss_range(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL506", "innermost-sequence-too-short", Severity.WARNING, "chunking",
-      options={"min_positions": 64})
+      options={"min_positions": integer(64)})
 def innermost_too_short(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """Innermost sequence `seq_len / prod(N)` below `min_positions` (default 64).
 

@@ -73,7 +73,11 @@ def stage_list_too_short(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnosti
     `d_model`, `d_intermediate`, every `attn_cfg` list and every list-valued `ssm_cfg`
     field are indexed by stage 0..S. A short list raises IndexError when the model is
     built. Attention lists are needed even for stages without attention, because every
-    `Isotropic` reads its stage's attention settings.
+    `Isotropic` reads its stage's attention settings. So a Mamba-only model still needs
+    `attn_cfg` (the schema lets it be left out, as the official `AttnConfig` dataclass has
+    empty defaults, but the model cannot be built from them): a missing or empty `attn_cfg`
+    is one finding that says so and what to write; the values are not used by stages
+    without attention.
 
     ## Example
     ```yaml
@@ -89,10 +93,50 @@ def stage_list_too_short(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnosti
     if run.model is None or run.layout is None:
         return
     need = run.layout.width
+    attn = run.model.attn_cfg
+    empty_attn = not (attn.num_heads or attn.rotary_emb_dim or attn.window_size)
+    if empty_attn:
+        yield _attn_missing(run, ctx, need)
     for path, values in per_stage_lists(run.model):
+        if empty_attn and path[:2] == ("model", "attn_cfg"):
+            continue  # said once above
         if len(values) < need:
             yield ctx.at(path, f"{path[-1]} has {len(values)} entr{'y' if len(values) == 1 else 'ies'}"
                                f"; arch_layout has {need} stages (S={need - 1}), so it needs {need}")
+
+
+def _attn_missing(run: RunConfig, ctx: RuleContext, need: int) -> Diagnostic:
+    """One finding for a missing (or empty) ``attn_cfg``, with values to write."""
+    written = run.sources.locate(("model", "attn_cfg")).written
+    widths = run.model.d_model[:need]
+    heads = [d // 64 if d % 64 == 0 else d // 32 if d % 32 == 0 else 1
+             for d in widths if isinstance(d, int) and d > 0] or [1]
+    heads += [heads[-1]] * (need - len(heads))
+    has_attention = any(kind in "tT" for kind in _layer_kinds(run))
+    unused = "" if has_attention else " (a Mamba-only model never uses the values)"
+    what = "has no entries" if written else "is missing"
+    return ctx.at(("model", "attn_cfg"),
+                  f"attn_cfg {what}: the official Isotropic reads attn_cfg.num_heads, "
+                  f"rotary_emb_dim and window_size for every stage, with or without attention, "
+                  f"so building the model raises IndexError; give each list {need} entries, one "
+                  f"per stage{unused}, e.g. attn_cfg: {{num_heads: {heads}, rotary_emb_dim: "
+                  f"{[32] * need}, window_size: {[-1] * need}}}",
+                  data={"stages": need, "written": written})
+
+
+def _layer_kinds(run: RunConfig) -> str:
+    """Every layer letter in ``arch_layout`` (``mMtT``), as written."""
+    out = []
+
+    def walk(node) -> None:
+        if isinstance(node, str):
+            out.extend(ch for ch in node if ch in "mMtT")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(run.model.arch_layout)
+    return "".join(out)
 
 
 @rule("HNL104", "stage-list-too-long", Severity.WARNING, "stages")

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
+from ..options import integer, number, positive
 from ...load.runconfig import RunConfig
 from ._util import fmt_num, stage_widths
 
@@ -98,7 +99,7 @@ def extra(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL204", "lr-multiplier-ratio", Severity.INFO, "multipliers",
-      options={"max_ratio": 3.0})
+      options={"max_ratio": number(3.0, lo=1.0)})
 def ratio(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """Largest over smallest multiplier above `max_ratio` (default 3.0).
 
@@ -164,7 +165,7 @@ def increasing(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL206", "stage-peak-lr-too-high", Severity.INFO, "multipliers",
-      options={"reference_lr": 8e-4, "reference_width": 1024})
+      options={"reference_lr": positive(8e-4), "reference_width": integer(1024)})
 def stage_peak_lr(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """A stage's peak LR `lr * lr_multiplier[s]` above `reference_lr * sqrt(reference_width / d_model[s])`.
 
@@ -222,7 +223,7 @@ def paper_multipliers(widths: list[int], ratios: list[float], n_gpt: float) -> l
 
 
 @rule("HNL207", "lr-multiplier-paper-value", Severity.INFO, "multipliers",
-      options={"n_gpt": 4.6})
+      options={"n_gpt": positive(4.6)})
 def paper_value(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """The paper-style multipliers for this model, printed beside the configured ones.
 

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
+from ..options import positive
 from ...load.runconfig import RunConfig
 from ._util import fmt_num
 
@@ -82,7 +83,7 @@ def top_k_negative(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL604", "temperature-high", Severity.WARNING, "sampling",
-      options={"max_temperature": 1.5})
+      options={"max_temperature": positive(1.5)})
 def temperature_high(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """A temperature above `max_temperature` (default 1.5).
 

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ...diagnostics import Diagnostic, Severity
 from ..engine import RuleContext, rule
+from ..options import fraction, positive
 from ...load.runconfig import RunConfig
 from ._util import fmt_num
 
@@ -25,7 +26,7 @@ def warmup_steps(run: RunConfig) -> tuple[float | None, tuple]:
 
 
 @rule("HNL301", "warmup-too-short", Severity.WARNING, "schedule",
-      options={"min_fraction": 0.05})
+      options={"min_fraction": fraction(0.05)})
 def warmup_too_short(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """Warmup shorter than `min_fraction` of the run (default 5%) or than `2/(1-beta2)` steps.
 
@@ -215,7 +216,7 @@ def no_clipping(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL307", "clip-rarely-triggers", Severity.INFO, "clipping",
-      options={"max_clip": 10.0})
+      options={"max_clip": positive(10.0)})
 def clip_high(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """A clipping threshold above `max_clip` (default 10), which rarely triggers.
 

@@ -9,6 +9,7 @@ from typing import Iterator
 from ...diagnostics import Diagnostic, Severity
 from ...load.runconfig import RunConfig
 from ..engine import RuleContext, rule
+from ..options import fraction
 from ._util import fmt_num
 
 
@@ -116,7 +117,7 @@ def multiplier_form(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 @rule("HNL309", "schedule-cut-by-accumulation", Severity.WARNING, "schedule",
-      options={"min_reach": 0.999})
+      options={"min_reach": fraction(0.999)})
 def schedule_cut(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
     """The run ends before the LR schedule does: steps counted in micro-batches.
 
@@ -207,47 +208,94 @@ def world_size_scaling(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]
 
 @rule("HNL311", "key-has-no-effect", Severity.WARNING, "input")
 def key_has_no_effect(run: RunConfig, ctx: RuleContext) -> Iterator[Diagnostic]:
-    """A key the trainer reads (or accepts) and never uses.
+    """A key the trainer reads (or accepts) and never uses, given the other keys.
 
     ## Why it matters
     Such a key reads like a setting in review and in the run's records, but changing it
-    changes nothing. In hierarchical-hnet (from 8dbea2d) `weight_decay` is parsed and never
-    passed to AdamW (every decaying tensor gets AdamW's default 0.01; see HNL403),
-    `label_smoothing` never reaches the loss, `dropout` and `ema_decay` are printed and
-    unused, `warmup_steps` is no longer read (WSD uses `warmup_ratio`, cosine 10% of the
-    run), and before d28b7c4 `downsampling_factors` is not read (N = 2.0 per stage). Each
-    finding names the trainer version and what happens instead.
+    changes nothing. Two kinds:
+
+    * Keys a trainer version never uses at all. In hierarchical-hnet (from 8dbea2d)
+      `weight_decay` is parsed and never passed to AdamW (every decaying tensor gets AdamW's
+      default 0.01; see HNL403), `label_smoothing` never reaches the loss, `dropout` and
+      `ema_decay` are printed and unused, `warmup_steps` is no longer read, and before
+      d28b7c4 `downsampling_factors` is not read (N = 2.0 per stage).
+    * Keys the schedule uses on another branch only. The effective schedule records which
+      keys the branch it takes consumes (per profiled version, from the trainer's
+      scheduler selection); a key the file sets that another branch consumes and this one
+      does not is reported. In hierarchical-hnet, `lr_scheduler: cosine` (the default)
+      warms up for 10% of `num_training_steps` and ignores `warmup_ratio`,
+      `stable_ratio`, `decay_ratio` and `decay_type`; `linear` and `constant` also ignore
+      `min_lr` (`get_linear_schedule_with_warmup` takes no floor). In if001/hnet a set
+      `max_steps` makes `warmup_steps` unused (its value is reported only when it differs
+      from the default, since that file lists every field).
+
+    Each finding names the trainer version, what the run does instead and, for a schedule
+    key, the branch that would use it.
 
     ## Example
     ```json
-    {"lr_scheduler": "wsd", "warmup_steps": 2000, "dropout": 0.1}
+    {"lr_scheduler": "cosine", "warmup_ratio": 0.02, "dropout": 0.1}
     ```
 
     ## Use instead
     ```json
-    {"lr_scheduler": "wsd", "warmup_ratio": 0.02}
+    {"lr_scheduler": "wsd", "warmup_ratio": 0.02, "stable_ratio": 0.78, "decay_ratio": 0.2}
     ```
     """
     profile = _profile(run)
     if profile is None:
         return
+    from ...load.trainers.effective import schedule_path, schedule_paths, used_only_when
+    from ...load.trainers.profile import IGNORED
+
     data = _data(run)
+    path = schedule_path(profile, data)
+    branches = schedule_paths(profile, data)
+    branch_keys = frozenset().union(*(b.consumed for b in branches))
     for key, fact in profile.keys.items():
-        if fact.effect != "ignored" or key not in data:  # profile.IGNORED
+        if key not in data:
             continue
         value = data[key]
-        if key == "label_smoothing" and not value:
-            continue  # 0.0 is what the loss does anyway
-        yield _at_key(ctx, run, key, f"{key} has no effect in {profile.label}: {fact.why}")
+        if fact.effect == IGNORED:
+            if key == "label_smoothing" and not value:
+                continue  # 0.0 is what the loss does anyway
+            why = fact.why
+            schedule = key in _schedule_keys(profile, data)
+            if schedule:
+                why += f"; {path.describe}"
+            yield _at_key(ctx, run, key, f"{key} has no effect in {profile.label}: {why}",
+                          schedule=schedule)
+        elif path.known and key in branch_keys and key not in path.consumed:
+            if profile.lists_every_key and value == fact.default:
+                continue  # the trainer wrote its own default: nothing was asked
+            yield _at_key(ctx, run, key,
+                          f"{key} has no effect in {profile.label}: {path.describe}; {key} is "
+                          f"used only when {used_only_when(key, branches)}", schedule=True)
 
 
-def _at_key(ctx: RuleContext, run: RunConfig, key: str, message: str) -> Diagnostic:
-    """A diagnostic on a top-level key of the flat file itself."""
+def _schedule_keys(profile, data: dict) -> frozenset[str]:
+    """Keys some branch of some version of ``profile``'s trainer feeds to its schedule."""
+    from ...load.trainers import PROFILES
+    from ...load.trainers.effective import schedule_paths
+
+    keys: set[str] = set()
+    for other in PROFILES.values():
+        if other.name == profile.name:
+            for branch in schedule_paths(other, data):
+                keys |= branch.consumed
+    return frozenset(keys)
+
+
+def _at_key(ctx: RuleContext, run: RunConfig, key: str, message: str,
+            schedule: bool = False) -> Diagnostic:
+    """A diagnostic on a top-level key of the flat file itself; ``schedule``: the key is an
+    input of some branch of the trainer's LR schedule (``hnet-lint schedule`` shows it)."""
     from ...diagnostics import Diagnostic as D
 
     span = run.doc.span_of((key,), key=True)
     return D(span=span, code=ctx.meta.code, severity=ctx.severity, message=message,
-             name=ctx.meta.name, path=(key,), data={"profile": run.trainer.label, "key": key})
+             name=ctx.meta.name, path=(key,),
+             data={"profile": run.trainer.label, "key": key, "schedule": schedule})
 
 
 @rule("HNL312", "gradients-accumulate-across-steps", Severity.WARNING, "schedule")

@@ -21,7 +21,8 @@ from typing import Any, Callable
 from .profile import TrainerProfile
 
 __all__ = ["EffectiveSchedule", "effective_schedule", "ScheduleUnavailable", "schedule_of",
-           "groups_of", "schedule_to_dict", "LoggedSchedule"]
+           "groups_of", "schedule_to_dict", "LoggedSchedule", "SchedulePath", "schedule_path",
+           "schedule_paths"]
 
 
 class ScheduleUnavailable(ValueError):
@@ -60,6 +61,9 @@ class EffectiveSchedule:
     profile's ``fixed_weight_decay`` wins when set); ``None``: unknown."""
     exempt: str = "*.bias, *.norm.*"
     """The tensors the parameter grouping exempts from weight decay."""
+    path: SchedulePath | None = None
+    """The branch of the trainer's scheduler code taken and the keys it consumed (``None``:
+    the native dialect, whose schedule is the file's own)."""
 
     @property
     def peak_lr(self) -> float:
@@ -101,6 +105,159 @@ class EffectiveSchedule:
         return sorted(steps)
 
 
+@dataclass(frozen=True)
+class SchedulePath:
+    """The branch of a trainer's scheduler code that a file's values select, and the file keys
+    that branch consumes.
+
+    The effective schedule is computed from :attr:`inputs` alone (reading any other key is a
+    programming error, :meth:`value` raises), so ``consumed`` is exactly what the schedule
+    depends on. A key the trainer reads that another branch consumes and this one does not has
+    no effect on this run (HNL311 reports it)."""
+
+    selector: tuple[str, str] | None
+    """The key that picks the branch and the value that picked this one (``None``: the
+    trainer has a single branch)."""
+    describe: str
+    """What the trainer does on this branch, for messages."""
+    consumed: frozenset[str]
+    """Every key this branch reads, written in the file or not."""
+    inputs: dict[str, Any]
+    """The consumed keys the file has, with their values as received."""
+    known: bool = True
+    """``False``: the selecting value is none the trainer accepts (the launch stops before a
+    schedule exists), so no key can be said to go unused."""
+
+    @property
+    def label(self) -> str:
+        """The branch as a condition on the file: ``lr_scheduler is cosine``."""
+        return "every run" if self.selector is None else " is ".join(self.selector)
+
+    def value(self, key: str, default: Any = None) -> Any:
+        """A consumed key's value (``default`` when absent or null)."""
+        if key not in self.consumed:
+            raise LookupError(f"the schedule read {key!r}, which its path did not record")
+        value = self.inputs.get(key)
+        return default if value is None else value
+
+
+class _Reader:
+    """Records every key a schedule path reads from the file's values."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+        self.consumed: set[str] = set()
+
+    def read(self, *keys: str) -> None:
+        self.consumed.update(keys)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read(key)
+        value = self._values.get(key)
+        return default if value is None else value
+
+    def path(self, selector: tuple[str, str] | None, describe: str,
+             known: bool = True) -> SchedulePath:
+        inputs = {k: self._values[k] for k in self.consumed if k in self._values}
+        return SchedulePath(selector, describe, frozenset(self.consumed), inputs, known)
+
+
+def _tenth(values: dict[str, Any], key: str) -> str:
+    """``10% of key`` with the step count when the total is a usable integer."""
+    total = values.get(key)
+    if isinstance(total, int) and not isinstance(total, bool) and total > 0:
+        return f"10% of {key} ({int(total * 0.1)} steps)"
+    return f"10% of {key}"
+
+
+def schedule_path(profile: TrainerProfile, values: dict[str, Any]) -> SchedulePath:
+    """The branch of ``profile``'s scheduler code that ``values`` (as the trainer receives
+    them) select, with every key it consumes. Needs no valid value: it only follows the
+    trainer's branching."""
+    if profile.name == "hierarchical-hnet":
+        return _hierarchical_path(profile, values)
+    if profile.name == "if001-hnet":
+        return _if001_path(values)
+    raise ScheduleUnavailable(f"no schedule model for {profile.label}")
+
+
+def schedule_paths(profile: TrainerProfile, values: dict[str, Any]) -> list[SchedulePath]:
+    """Every branch the trainer's scheduler selection can take for this file: the file's own
+    values with the selecting key set to each value the trainer accepts."""
+    if profile.name == "hierarchical-hnet" and profile.reads("lr_scheduler"):
+        choices = profile.fact("lr_scheduler").choices
+        return [_hierarchical_path(profile, {**values, "lr_scheduler": c}) for c in choices]
+    if profile.name == "if001-hnet":
+        return [_if001_path({**values, "max_steps": 1}), _if001_path({**values, "max_steps": None})]
+    return [schedule_path(profile, values)]
+
+
+def _hierarchical_path(profile: TrainerProfile, values: dict[str, Any]) -> SchedulePath:
+    """scripts/train.py: the scheduler is built from num_training_steps, the LR (scaled by
+    the world size where the version does), the multipliers and, per ``lr_scheduler``, the
+    inputs ``get_lr_scheduler`` really uses (training/utils.py)."""
+    r = _Reader(values)
+    r.read("num_training_steps", "gradient_accumulation_steps", "learning_rate",
+           "lr_multipliers")
+    if profile.world_size_scaling == "key":
+        r.read("scale_lr_by_world_size")
+    if not profile.reads("lr_scheduler"):  # the first loader: get_lr_scheduler(..., "cosine")
+        warm = r.get("warmup_steps")
+        shown = f" ({warm})" if isinstance(warm, int) and not isinstance(warm, bool) else ""
+        return r.path(None, f"the schedule is always cosine: warmup for warmup_steps{shown}, "
+                            "then decay to 0")
+    name = r.get("lr_scheduler", "cosine")
+    tenth = _tenth(values, "num_training_steps")
+    if name == "wsd":
+        # get_wsd_schedule(ratio or default, decay_type, min_lr_ratio)
+        r.read("warmup_ratio", "stable_ratio", "decay_ratio", "decay_type", "min_lr")
+        return r.path(("lr_scheduler", "wsd"),
+                      "lr_scheduler wsd warms up, holds and decays for warmup_ratio, "
+                      "stable_ratio and decay_ratio of num_training_steps, decays by decay_type "
+                      "and ends at min_lr")
+    # `args.warmup_steps or int(N * 0.1)`: warmup_steps is never passed by this loader
+    if name == "cosine":
+        r.read("min_lr")  # get_cosine_schedule_with_warmup(min_lr_ratio=...)
+        return r.path(("lr_scheduler", "cosine"),
+                      f"lr_scheduler cosine warms up for {tenth} and decays to min_lr")
+    if name == "linear":  # get_linear_schedule_with_warmup takes no floor
+        return r.path(("lr_scheduler", "linear"),
+                      f"lr_scheduler linear warms up for {tenth} and decays to 0 "
+                      "(get_linear_schedule_with_warmup takes no min_lr)")
+    if name == "constant":
+        return r.path(("lr_scheduler", "constant"),
+                      f"lr_scheduler constant warms up for {tenth}, then holds the peak LR")
+    choices = ", ".join(profile.fact("lr_scheduler").choices)
+    return r.path(("lr_scheduler", str(name)),
+                  f"lr_scheduler {name!r} is none of {choices}: argparse stops the launch",
+                  known=False)
+
+
+def _if001_path(values: dict[str, Any]) -> SchedulePath:
+    """hnet/training/trainer.py: ``lr_total_steps = max_steps or estimated``; with a total,
+    ``wsd_schedule`` (fixed 10/70/20 ratios) down to min_learning_rate; without one, linear
+    warmup for warmup_steps and then constant."""
+    r = _Reader(values)
+    r.read("learning_rate", "lr_multipliers", "grad_accum_steps", "min_learning_rate")
+    if r.get("max_steps") is not None:
+        return r.path(("max_steps", "set"),
+                      "max_steps is set, so the WSD schedule warms up for "
+                      f"{_tenth(values, 'max_steps')}, holds to 80% and decays to "
+                      "min_learning_rate")
+    r.read("warmup_steps")  # used when the data gives no length estimate either
+    return r.path(("max_steps", "null"),
+                  "max_steps is null: the total is estimated from the data (WSD), or without "
+                  "an estimate warmup_steps of linear warmup and then a constant LR")
+
+
+def used_only_when(key: str, paths: list[SchedulePath]) -> str:
+    """``lr_scheduler is cosine or wsd``: the branches among ``paths`` that consume ``key``."""
+    users = [p.selector for p in paths if key in p.consumed and p.selector is not None]
+    if not users:
+        return "no branch of this version"
+    return f"{users[0][0]} is " + " or ".join(value for _, value in users)
+
+
 def _num(values: dict, key: str, default: Any = None) -> Any:
     value = values.get(key, default)
     return default if value is None else value
@@ -136,6 +293,10 @@ def _positive_int(values: dict, key: str) -> int:
 
 def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
                   world_size: int | None) -> EffectiveSchedule:
+    path = _hierarchical_path(profile, values)
+    if not path.known:
+        raise ScheduleUnavailable(path.describe)
+    values = path.inputs  # nothing else may shape the schedule (see SchedulePath)
     total = _positive_int(values, "num_training_steps")
     accum = _positive_int(values, "gradient_accumulation_steps")
     lr = values.get("learning_rate")
@@ -145,24 +306,24 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
     world = world_size or profile.default_world_size
     scaled = (profile.world_size_scaling == "always"
               or (profile.world_size_scaling == "key"
-                  and values.get("scale_lr_by_world_size") is True))
+                  and path.value("scale_lr_by_world_size") is True))
     scale = float(world) if scaled else 1.0
     wsd_loader = profile.reads("lr_scheduler")
-    name = _num(values, "lr_scheduler", "cosine") if wsd_loader else "cosine"
+    name = path.value("lr_scheduler", "cosine") if wsd_loader else "cosine"
     notes = []
-    if wsd_loader:
-        min_lr = _num(values, "min_lr", 1e-5)
+    if "min_lr" in path.inputs:
+        min_lr = path.value("min_lr", profile.default("min_lr"))
         if isinstance(min_lr, bool) or not isinstance(min_lr, (int, float)) \
                 or not 0 <= min_lr < math.inf:
             raise ScheduleUnavailable("min_lr must be a finite number >= 0")
         min_ratio = float(min_lr) / (lr * scale)
     else:
-        min_ratio = 0.0  # the first cosine decays to 0 and has no min_lr
+        min_ratio = 0.0  # the first cosine, linear and constant have no floor
     if name == "wsd":
         # get_lr_scheduler passes `ratio or default`: 0.0 counts as absent.
-        wr = values.get("warmup_ratio") or 0.1
-        sr = values.get("stable_ratio") or 0.7
-        dr = values.get("decay_ratio") or 0.2
+        wr = path.value("warmup_ratio") or 0.1
+        sr = path.value("stable_ratio") or 0.7
+        dr = path.value("decay_ratio") or 0.2
         if not abs(wr + sr + dr - 1.0) < 1e-6:  # the trainer's assert, NaN included
             raise ScheduleUnavailable(
                 f"get_wsd_schedule asserts the ratios sum to 1 (got {wr + sr + dr:.6g}); the "
@@ -170,14 +331,14 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
         warm = int(total * wr)
         stable_end = warm + int(total * sr)
         decay_len = total - stable_end
-        decay_type = _num(values, "decay_type", "inverse_sqrt")
+        decay_type = path.value("decay_type", "inverse_sqrt")
         factor = _wsd(warm, stable_end, decay_len, decay_type, min_ratio)
         decay_start: int | None = stable_end
     else:
         if wsd_loader:
             warm = int(total * 0.1)  # `args.warmup_steps or int(N * 0.1)`; never passed
         else:
-            warm = int(_num(values, "warmup_steps", 0))
+            warm = int(path.value("warmup_steps", 0))
         factor = _warm_then(name, warm, total, min_ratio)
         decay_start = warm if name in ("cosine", "linear") else None
     optimizer_steps = total // accum
@@ -196,7 +357,7 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
         profile=profile, base_lr=float(lr), lr_scale=scale, world_size=world,
         multipliers=mult, optimizer_steps=optimizer_steps, scheduler_total=total,
         accumulation=accum, name=name, warmup_end=warm, decay_start=decay_start,
-        factor=factor, scheduler_step_of=sched_of, notes=tuple(notes),
+        factor=factor, scheduler_step_of=sched_of, notes=tuple(notes), path=path,
     )
 
 
@@ -237,6 +398,8 @@ def _wsd(warm: int, stable_end: int, decay_len: int, kind: str,
 
 
 def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> EffectiveSchedule:
+    path = _if001_path(values)
+    file_values, values = values, path.inputs  # nothing else may shape the schedule
     lr = values.get("learning_rate", 3e-4)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
         raise ScheduleUnavailable("learning_rate must be a positive number")
@@ -272,7 +435,8 @@ def _if001(profile: TrainerProfile, values: dict, num_stages: int | None) -> Eff
         optimizer_steps=total, scheduler_total=total,
         accumulation=accumulation, name="wsd", warmup_end=warm,
         decay_start=stable_end, factor=factor, scheduler_step_of=lambda j: j,
-        weight_decay=_file_number(values, "weight_decay", profile.default("weight_decay")),
+        weight_decay=_file_number(file_values, "weight_decay", profile.default("weight_decay")),
+        path=path,
     )
 
 

@@ -85,9 +85,8 @@ _WSD_KEYS = {
                                       "model'; the model has no dropout"),
     "ema_decay": KeyFact(IGNORED, None, "train.py parses and prints it; no EMA of the weights "
                                         "is kept"),
-    "warmup_steps": KeyFact(
-        IGNORED, None, "load_hyperparams.sh no longer reads it: wsd warms up for warmup_ratio "
-        "(default 0.1) of num_training_steps and cosine for 10% of it", read=False),
+    # what the schedule does instead is derived from the branch taken (HNL311)
+    "warmup_steps": KeyFact(IGNORED, None, "load_hyperparams.sh no longer reads it", read=False),
     "downsampling_factors": KeyFact(
         IGNORED, None, "this version does not read it: every stage's load-balancing loss uses "
         "N = 2.0", read=False),
@@ -109,12 +108,6 @@ _V1_INSTEAD = {
     "downsampling_factors": "every stage's load-balancing loss uses N = 2.0",
     "scale_lr_by_world_size": "the LR is multiplied by the world size on every distributed "
                               "run whatever it says",
-    "lr_scheduler": "the schedule is always cosine with the file's warmup_steps",
-    "warmup_ratio": "warmup is the file's warmup_steps",
-    "stable_ratio": "the schedule is always cosine",
-    "decay_ratio": "the schedule is always cosine",
-    "decay_type": "the schedule is always cosine",
-    "min_lr": "the cosine decays to 0",
     "adam_beta1": "AdamW gets betas (0.9, 0.95)",
     "adam_beta2": "AdamW gets betas (0.9, 0.95)",
     "adam_eps": "AdamW gets eps 1e-8",
@@ -123,7 +116,8 @@ _V1_INSTEAD = {
 
 
 def _v1_ignored() -> dict[str, KeyFact]:
-    """Keys of later versions that the first loader never reads, and what happens instead."""
+    """Keys of later versions that the first loader never reads, and what happens instead
+    (for the schedule's keys HNL311 derives that from the branch the schedule takes)."""
     out = {}
     for key in sorted(ALL_KEYS - set(_V1_KEYS)):
         why = "this version's load_hyperparams.sh does not read it"

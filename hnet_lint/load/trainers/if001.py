@@ -54,6 +54,7 @@ PROFILE = TrainerProfile(
                            "compression_ratios", "min_learning_rate", "train_ratio_weight",
                            "max_steps"}),
     loop_unit="optimizer",
+    lists_every_key=True,
     dtype_policy="autocast to bfloat16 on CUDA (float16 with a GradScaler without bf16); "
                  "float32 parameters",
     commits=("21b5cee", "c3a898f"),

@@ -71,6 +71,9 @@ class TrainerProfile:
     dtype_policy: str = ""
     log_format: str | None = None
     """Name of the trainer's own log-line format for ``analyze`` (``None``: none)."""
+    lists_every_key: bool = False
+    """The file is the trainer's dump of its whole config (every field always present), so a
+    key at the trainer's default says nothing about what the user asked for."""
     commits: tuple[str, ...] = ()
     """First commit of this behaviour, then later commits that keep it."""
     notes: tuple[str, ...] = field(default_factory=tuple)
