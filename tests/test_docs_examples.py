@@ -79,9 +79,8 @@ def test_command_blocks_are_parsed_as_a_reader_reads_them():
         "hnet-lint --no-source examples/incident/original.yaml"]
 
 
-def test_a_changed_output_is_caught(tmp_path, monkeypatch):
+def test_a_changed_output_is_caught():
     """The freshness check compares bytes: one edited character is stale."""
-    page = tmp_path / "page.md"
     good = generate.render_page("```text\n$ hnet-lint --version\nold\n```\n")
     assert "old" not in good and good.startswith("```text\n$ hnet-lint --version\nhnet-lint")
     assert generate.render_page(good) == good

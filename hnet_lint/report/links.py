@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["FALLBACK_REPO_URL", "DOCS_BRANCH", "repo_url", "rule_doc_path", "rule_doc_url"]
+__all__ = ["FALLBACK_REPO_URL", "DOCS_BRANCH", "URL_LABEL", "repo_url", "rule_doc_path", "rule_doc_url"]
 
 #: ``[project.urls] Repository`` of pyproject.toml, for a source tree without metadata.
 FALLBACK_REPO_URL = "https://github.com/hnet-lint/hnet-lint"
