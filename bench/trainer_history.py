@@ -6,7 +6,8 @@ and values) with the trainer version of its own commit, and prints a Markdown ta
 profile, the effective schedule (optimizer steps, where warmup ends, the last update's
 fraction of peak, LR scale), the weight decay really applied, and the codes found.
 
-    python bench/trainer_history.py            # the table in README.md
+    python bench/trainer_history.py   # the table in docs/trainers.md (python docs/generate.py
+                                      # writes it there; a test keeps it fresh)
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ CORPUS = ROOT / "tests" / "data" / "trainers" / "hierarchical-hnet" / "training_
 ORDER = ["d792a0e", "64466f9", "c23788a", "2fb6ff9", "daa4a98", "8dbea2d", "f70e5f1",
          "954705e", "d28b7c4", "5114631", "053d5ab", "1e85721", "9bc3e0a", "43ad173",
          "884a517"]
+
+
+#: The table's header rows.
+HEADER = ["| commit | file | profile | effective schedule | errors | all codes |",
+          "|---|---|---|---|---|---|"]
 
 
 def rows() -> list[str]:
@@ -57,9 +63,7 @@ def rows() -> list[str]:
 
 
 def main() -> None:
-    print("| commit | file | profile | effective schedule | errors | all codes |")
-    print("|---|---|---|---|---|---|")
-    for row in rows():
+    for row in [*HEADER, *rows()]:
         print(row)
 
 

@@ -77,11 +77,15 @@ def test_cited_evidence_is_in_the_repository():
 
 
 def test_readme_documents_what_newcomers_asked_about():
+    """The quick start says why it exits 1; the pages the README links answer the rest."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "`github-summary`" in readme
-    assert ".hnet-lint.toml` holds the same keys" in readme
     quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "hnet-lint examples/" in quick and "exits with code 1" in quick
+    assert "](docs/outputs.md)" in readme and "](docs/configuration.md)" in readme
+    outputs = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
+    configuration = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert "`github-summary`" in outputs and "| 2 |" in outputs
+    assert ".hnet-lint.toml` holds the same keys" in configuration
 
 
 def test_quick_start_exit_code_is_what_the_readme_says(tmp_path):

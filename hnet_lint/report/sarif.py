@@ -14,7 +14,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..check.fingerprint import fingerprints, repo_relative, repo_root
-from .links import REPO_URL, rule_doc_url
+from .links import repo_url, rule_doc_url
 
 __all__ = ["render", "build_log", "SARIF_SCHEMA_URI", "tool_version"]
 
@@ -128,7 +128,7 @@ def build_log(report) -> dict[str, Any]:
             "tool": {"driver": {
                 "name": "hnet-lint",
                 "version": tool_version(),
-                "informationUri": REPO_URL,
+                "informationUri": repo_url(),
                 "rules": rules,
             }},
             "automationDetails": {"id": f"hnet-lint/{'dry-run' if dynamic else 'static'}/"},
