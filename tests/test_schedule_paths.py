@@ -181,3 +181,15 @@ def test_hnl311_if001_record_reports_only_a_changed_default(tmp_path):
     assert set(found) == {"warmup_steps"} and "max_steps is null" in found["warmup_steps"]
     assert _hnl311(tmp_path, {**base, "max_steps": None, "warmup_steps": 500},
                    "training_config.json") == {}
+
+
+def test_unwritten_min_lr_is_the_argparse_default_floor() -> None:
+    """A file that does not write min_lr still gets scripts/train.py's argparse default (1e-5):
+    the cosine ends at 1e-5 / 3e-4 of peak, not at 0 (a regression caught while merging)."""
+    from hnet_lint.api import lint_paths
+    from hnet_lint.load.trainers.effective import schedule_of
+
+    report = lint_paths(["examples/incident/original-flat.json"])
+    eff = schedule_of(next(iter(report.runs.values())))
+    assert eff.name == "cosine"
+    assert abs(eff.factor(eff.scheduler_total) - 1e-5 / 3e-4) < 1e-9

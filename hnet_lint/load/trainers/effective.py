@@ -311,7 +311,7 @@ def _hierarchical(profile: TrainerProfile, values: dict, num_stages: int | None,
     wsd_loader = profile.reads("lr_scheduler")
     name = path.value("lr_scheduler", "cosine") if wsd_loader else "cosine"
     notes = []
-    if "min_lr" in path.inputs:
+    if "min_lr" in path.consumed:  # consumed, written or not: argparse supplies its default
         min_lr = path.value("min_lr", profile.default("min_lr"))
         if isinstance(min_lr, bool) or not isinstance(min_lr, (int, float)) \
                 or not 0 <= min_lr < math.inf:
