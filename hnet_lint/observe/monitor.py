@@ -92,7 +92,9 @@ class Monitor:
     scheduler_per_step: list[int] = field(default_factory=list)
     #: multipliers read from the parameters' ``_optim["lr_multiplier"]`` tags when none are given
     tagged: bool = False
-    #: mean loss of the micro-batches of each optimizer step (fed by :func:`.patches.losses_seen`)
+    #: per optimizer step, the sum of the scalars ``backward()`` was called on (the objective the
+    #: step's gradient is of: the loss when micro-batch losses are scaled by 1/accumulation);
+    #: fed by :func:`.patches.losses_seen`
     loss_log: list[float] = field(default_factory=list)
     nonfinite_losses: list[dict] = field(default_factory=list)
     #: tensor checks (non-finite values, dirty cycles, touched elements) on every ``every``-th
@@ -288,7 +290,7 @@ class Monitor:
         if self._losses:
             values = torch.stack([x.float().reshape(()) for x in self._losses])
             finite = torch.isfinite(values)
-            self.loss_log.append(float(values.mean()))
+            self.loss_log.append(float(values.sum()))
             bad = int((~finite).sum())
             if bad:
                 self.nonfinite_losses.append({"step": self.steps - 1, "count": bad, "params": [],

@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 
 from ..diagnostics import Diagnostic, HnetLintError
 from .judge import Outcome, judge
+from .metrics import write_metrics
 from .session import WatchPlan, run_session
 
 __all__ = ["watch", "WatchResult"]
@@ -63,12 +64,19 @@ def watch(command: list[str], *, steps: int = 20, config: Optional[str] = None, 
         raise HnetLintError(f"--record {folder}: cannot write there ({exc.strerror or exc})") from None
     run, eff, _ = _config(config, None)
     said: set = set()
+    last_analyzed = [0.0]
 
     def tick() -> None:
         if on_findings is None:
             return
         found = judge(folder, Outcome(planned=steps), run, options, eff)
-        new = [f for f in found if f.code != "HNL826" and (f.code, f.message) not in said]
+        import time
+
+        if time.monotonic() - last_analyzed[0] > 10.0:  # analyze's detectors on the log so far
+            last_analyzed[0] = time.monotonic()
+            found += _live_analysis(folder, config, final=False)
+        # what only the end of the run can tell (a summary, "ended early", "saw nothing") waits for it
+        new = [f for f in found if f.code not in ("HNL826", "HNL823", "HNL827") and (f.code, f.message) not in said]
         said.update((f.code, f.message) for f in new)
         if new:
             on_findings(new)
@@ -85,4 +93,27 @@ def watch(command: list[str], *, steps: int = 20, config: Optional[str] = None, 
         if world != eff.world_size:
             _, eff, _ = _config(config, world)
     findings = judge(folder, outcome, run, options, eff)
+    if steps == 0:  # the whole run was watched: analyze its log as a finished run
+        findings += _live_analysis(folder, config, final=True)
+    else:
+        write_metrics(folder)
     return WatchResult(findings=findings, outcome=outcome, folder=folder, run=run)
+
+
+#: analyze codes that judge a finished run (its length), not a run in progress
+_END_OF_RUN = {"HNL906"}
+
+
+def _live_analysis(folder: str, config: Optional[str], final: bool) -> list[Diagnostic]:
+    """analyze's detectors (spikes, a rising grad-norm trend, routers, LR off its schedule) on
+    rank 0's log so far."""
+    path = write_metrics(folder)
+    if path is None:
+        return []
+    try:
+        from ..analyze.run import analyze_logs
+
+        result = analyze_logs([path], config=config)
+    except Exception:  # noqa: BLE001 - a log analyze cannot read yet is not a finding
+        return []
+    return [f for f in result.findings if final or f.code not in _END_OF_RUN]

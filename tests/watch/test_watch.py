@@ -135,3 +135,27 @@ def test_cli_exit_codes(tmp_path):
     assert "HNL805" in codes
     usage = subprocess.run([sys.executable, "-m", "hnet_lint", "watch"], capture_output=True, text=True, env=env)
     assert usage.returncode == 2
+
+
+def test_follow_streams_stops_on_error_and_writes_an_analyze_log(tmp_path):
+    """--follow --stop-on error: the first error ends a run that would go on for 100k steps;
+    the finding was streamed while it ran; the records hold a log `analyze` reads."""
+    import os
+
+    record = tmp_path / "r"
+    cmd = [sys.executable, "-m", "hnet_lint", "watch", "--follow", "--every", "1", "--stop-on", "error",
+           "--record", str(record), "--format", "json", "--",
+           sys.executable, TRAIN, "--defect", "no-zero", "--steps", "100000"]
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1")
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "[watch] HNL805 [error]" in done.stderr  # streamed while the run went on
+    assert "HNL827" not in done.stderr
+    codes = {d["code"] for d in json.loads(done.stdout)}
+    assert "HNL805" in codes and "HNL823" not in codes
+    lines = (record / "metrics.jsonl").read_text().splitlines()
+    assert 2 <= len(lines) < 1000
+    analyzed = subprocess.run([sys.executable, "-m", "hnet_lint", "analyze", str(record / "metrics.jsonl"),
+                               "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
+    assert analyzed.returncode in (0, 1), analyzed.stderr
+    assert "HNL901" not in analyzed.stdout  # every line read
