@@ -153,24 +153,24 @@ def observation_findings(obs: dict, run: Any, options: dict, *, phase: str, file
                            data={"measured": len(names), "threshold": 0, "params": names[:20],
                                  "reasons": kinds}))
     sched = obs.get("scheduler_per_step")
-    if sched and len(sched) > 1 and any(sched):  # all zero: no scheduler at all (a constant LR)
+    if sched and len(sched) > 1:
         # the first entry also holds the constructor's own step() (torch schedulers step once
-        # when built), so it is judged only when it is the only evidence there is
+        # when built). Only "more than once" is judged: a scheduler stepped per epoch or on a
+        # validation metric (ReduceLROnPlateau) legitimately skips updates, and a schedule that
+        # does not move is HNL824's to judge against a config.
         judged = sched[1:]
-        off = [(i + 1, k) for i, k in enumerate(judged) if k != 1]
-        if off:
-            counts = sorted({k for _, k in off})
-            step, k = off[0]
-            what = ("never" if k == 0 else f"{k} times")
+        ahead = [(i + 1, k) for i, k in enumerate(judged) if k > 1]
+        if ahead:
+            counts = sorted({k for _, k in ahead})
+            step, k = ahead[0]
             out.append(finding(run, "HNL820", ("schedule",), phase=phase, file=file,
                                site=sites.get("scheduler"),
-                               message=(f"the LR scheduler stepped {what} between optimizer steps {step - 1} and "
-                                        f"{step} ({len(off)} of {len(judged)} steps off; counts seen: "
-                                        f"{', '.join(map(str, counts))}): the schedule runs "
-                                        f"{'ahead of' if k > 1 else 'behind'} the updates. Call "
-                                        "scheduler.step() once per optimizer.step(), inside the "
+                               message=(f"the LR scheduler stepped {k} times between optimizer steps {step - 1} and "
+                                        f"{step} ({len(ahead)} of {len(judged)} steps; counts seen: "
+                                        f"{', '.join(map(str, counts))}): the schedule runs {k}x ahead of the "
+                                        "updates. Call scheduler.step() once per optimizer.step(), inside the "
                                         "accumulation condition"),
-                               data={"measured": k, "threshold": 1, "step": step, "steps_off": len(off),
+                               data={"measured": k, "threshold": 1, "step": step, "steps_off": len(ahead),
                                      "counts": counts}))
     return out
 

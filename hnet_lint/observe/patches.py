@@ -61,16 +61,24 @@ def scheduler_steps_counted(on_step: Callable[[Any, Optional[str]], None]) -> It
         yield False
         return
     original = LRScheduler.step
+    depth = [0]
 
     def step(self, *args, **kwargs):
+        # SequentialLR and ChainedScheduler step their children from their own step(): only
+        # the outermost call is the user's
+        if depth[0] == 0:
+            try:
+                # the constructor's own first step() comes through _initial_step: counted, but
+                # its site is the construction line, not a step() the user wrote
+                initial = sys._getframe(1).f_code.co_name == "_initial_step"
+                on_step(self, None if initial else call_site())
+            except Exception:  # noqa: BLE001 - observing must never break the trainer
+                pass
+        depth[0] += 1
         try:
-            # the constructor's own first step() comes through _initial_step: counted, but
-            # its site is the construction line, not a step() the user wrote
-            initial = sys._getframe(1).f_code.co_name == "_initial_step"
-            on_step(self, None if initial else call_site())
-        except Exception:  # noqa: BLE001 - observing must never break the trainer
-            pass
-        return original(self, *args, **kwargs)
+            return original(self, *args, **kwargs)
+        finally:
+            depth[0] -= 1
 
     LRScheduler.step = step
     try:

@@ -1,4 +1,4 @@
-"""Watched runs of ``user_train.py``, a loop written as users write theirs."""
+"""Watched runs of ``examples/watch/train.py``, a loop written as users write theirs."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from hnet_lint.watch import watch
 
 HERE = Path(__file__).resolve().parent
-TRAIN = str(HERE / "user_train.py")
 ROOT = str(HERE.parents[1])
+TRAIN = str(HERE.parents[1] / "examples" / "watch" / "train.py")
+CONFIG = str(HERE.parents[1] / "examples" / "watch" / "run.yaml")
 
 
 def torchrun(*args: str, n: int = 2) -> list[str]:

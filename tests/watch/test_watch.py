@@ -34,9 +34,9 @@ training:
 
 
 def _config(tmp_path, accum: int = 2, clip: float = 1.0) -> str:
-    from .user_train_model import TINY
+    from .conftest import TRAIN
 
-    (tmp_path / "tiny.json").write_text(json.dumps(TINY))
+    (tmp_path / "tiny.json").write_text(open(TRAIN.replace("train.py", "tiny.json")).read())
     path = tmp_path / "run.yaml"
     path.write_text(TINY_RUN.format(accum=accum, clip=clip))
     return str(path)
@@ -60,7 +60,7 @@ def test_scheduler_stepped_per_micro_batch(watched):
     res = watched(plain("--defect", "sched-per-micro", "--accum", "4"))
     f = res.by("HNL820")[0]
     assert f.data["measured"] == 4 and f.severity == Severity.ERROR
-    assert f.span.file.endswith("user_train.py")  # the scheduler.step() line, not the constructor
+    assert f.span.file.endswith("train.py")  # the scheduler.step() line, not the constructor
     assert "sched.step()" in open(TRAIN).read().splitlines()[f.span.line - 1]
 
 
@@ -118,7 +118,7 @@ def test_schedule_departure_and_loop_mismatch_against_config(watched, tmp_path):
     assert {"HNL820", "HNL824", "HNL825"} <= set(res.codes)
     off = res.by("HNL824")[0]
     assert off.key == "optimizer.lr" and off.span.file.endswith("run.yaml")
-    assert "user_train.py:" in off.message  # and the user's line
+    assert "train.py:" in off.message  # and the user's line
     what = {f.data["what"] for f in res.by("HNL825")}
     assert what == {"accumulation", "clipping"}
 
@@ -159,3 +159,24 @@ def test_follow_streams_stops_on_error_and_writes_an_analyze_log(tmp_path):
                                "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
     assert analyzed.returncode in (0, 1), analyzed.stderr
     assert "HNL901" not in analyzed.stdout  # every line read
+
+
+def test_scheduler_counting_sees_the_users_calls_only():
+    """SequentialLR steps its children from its own step(): one user call, one count; the
+    constructor's step() is not a call site."""
+    import torch
+
+    from hnet_lint.observe.patches import scheduler_steps_counted
+
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=1.0)
+    seen = []
+    with scheduler_steps_counted(lambda s, site: seen.append(site)):
+        warm = torch.optim.lr_scheduler.LinearLR(opt, 0.1, total_iters=3)
+        decay = torch.optim.lr_scheduler.ExponentialLR(opt, 0.9)
+        chain = torch.optim.lr_scheduler.SequentialLR(opt, [warm, decay], milestones=[3])
+        before = len(seen)
+        opt.step()
+        chain.step()
+    assert len(seen) == before + 1
+    assert seen[-1] is not None and seen[-1].rsplit(":", 1)[0].endswith("test_watch.py")

@@ -1,10 +1,11 @@
-"""A training script written the way H-Net users write theirs (no hnet-lint import anywhere):
+"""A training script written the way H-Net users write theirs (it uses hnet-lint only for its H-Net):
 argparse flags, this project's H-Net, AdamW over per-stage groups with ``lr_multiplier``
 folded into each group's LR, a LambdaLR warmup-cosine, gradient accumulation, clipping, and
 optional DDP/FSDP2 under torchrun. Each ``--defect`` is one mistake users make.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -15,8 +16,8 @@ import torch.nn.functional as F
 from hnet_lint.model import HNetConfig, HNetForCausalLM
 from hnet_lint.model.training import group_params_official
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from user_train_model import TINY  # noqa: E402
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny.json")) as fh:
+    TINY = json.load(fh)
 
 
 p = argparse.ArgumentParser()
