@@ -13,8 +13,10 @@ from hnet_lint.model import HNetConfig, HNetForCausalLM
 from hnet_lint.model.training import group_params_official
 
 CONFIGS = {
-    "tiny": {"arch_layout": ["m1", ["T1"], "m1"], "d_model": [64, 96], "d_intermediate": [0, 128]},
-    "small": {"arch_layout": ["m4", ["T4"], "m4"], "d_model": [256, 384], "d_intermediate": [0, 1024]},
+    "tiny": {"arch_layout": ["m1", ["T1"], "m1"], "d_model": [64, 96], "d_intermediate": [0, 128],
+             "attn_cfg": {"num_heads": [2, 2], "rotary_emb_dim": [16, 16], "window_size": [-1, -1]}},
+    "small": {"arch_layout": ["m4", ["T4"], "m4"], "d_model": [256, 384], "d_intermediate": [0, 1024],
+              "attn_cfg": {"num_heads": [4, 6], "rotary_emb_dim": [32, 32], "window_size": [-1, -1]}},
 }
 
 ap = argparse.ArgumentParser()
@@ -23,8 +25,7 @@ ap.add_argument("--steps", type=int, default=60)
 ap.add_argument("--timings", required=True)
 args = ap.parse_args()
 cfg = dict(CONFIGS[args.model], vocab_size=256, tie_embeddings=False,
-           ssm_cfg={"chunk_size": 64, "d_conv": 4, "d_state": 64, "expand": 2},
-           attn_cfg={"num_heads": [2, 6], "rotary_emb_dim": [16, 32], "window_size": [-1, -1]})
+           ssm_cfg={"chunk_size": 64, "d_conv": 4, "d_state": 64, "expand": 2})
 torch.manual_seed(0)
 model = HNetForCausalLM(HNetConfig.from_dict(cfg))
 model.init_weights(0.02)

@@ -1,8 +1,8 @@
 """``hnet-lint watch [OPTIONS] -- COMMAND [ARGS...]``: check the real run, unchanged.
 
 A thin shell over :func:`hnet_lint.watch.watch`. The trainer's own output passes through;
-hnet-lint's progress goes to stderr prefixed ``[watch]``, the findings to stdout (or
-``--output``) in any lint format. Exit codes as for lint: 0 nothing at or above ``--fail-on``,
+hnet-lint's progress goes to stderr prefixed ``[watch]``, the findings to stdout in any lint
+format; the per-rank records stay in ``--record DIR`` (or the temporary folder it prints). Exit codes as for lint: 0 nothing at or above ``--fail-on``,
 1 findings, 2 usage error.
 """
 
