@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from hnet_lint.diagnostics import Severity
 
 from .conftest import ROOT, TRAIN, plain
@@ -180,3 +182,30 @@ def test_scheduler_counting_sees_the_users_calls_only():
         chain.step()
     assert len(seen) == before + 1
     assert seen[-1] is not None and seen[-1].rsplit(":", 1)[0].endswith("test_watch.py")
+
+
+HIERARCHICAL = """{
+  "model_config": "tiny.json", "learning_rate": 0.002, "lr_multipliers": [2.0, 1.0],
+  "lr_scheduler": "%s", "num_training_steps": 400, "warmup_ratio": 0.1, "stable_ratio": 0.7,
+  "decay_ratio": 0.2, "min_lr": 1e-05, "batch_size": 2, "gradient_accumulation_steps": 2,
+  "max_seq_length": 32, "max_grad_norm": 0.5, "dtype": "float32", "downsampling_factors": [3.0]
+}
+"""
+
+
+@pytest.mark.parametrize("scheduler", ["wsd", "cosine"])
+def test_schedule_check_on_a_hierarchical_hnet_file(watched, tmp_path, scheduler):
+    """A flat trainer file, judged through its profile with the world size the run really has:
+    a loop that follows it passes; the same loop stepping per micro-batch departs (HNL824)."""
+    from .conftest import ROOT
+
+    (tmp_path / "tiny.json").write_text(open(TRAIN.replace("train.py", "tiny.json")).read())
+    config = tmp_path / "hyperparams.json"
+    config.write_text(HIERARCHICAL % scheduler)
+    loop = f"{ROOT}/tests/watch/schedule_loop.py"
+    good = watched([sys.executable, loop, str(config)], config=str(config), steps=5)
+    assert not [f for f in good.findings if f.severity >= Severity.ERROR], [f.message for f in good.findings]
+    assert "LR schedule vs the config" in good.by("HNL826")[0].message
+    bad = watched([sys.executable, loop, str(config), "--per-micro"], config=str(config), steps=5)
+    assert {"HNL820", "HNL824"} <= set(bad.codes)
+    assert bad.by("HNL824")[0].span.file.endswith("hyperparams.json")
