@@ -39,7 +39,7 @@ from .distributed import disagreeing_params, engine_of, gather, merge_rank_findi
 from .runner import DryRunResult, _setup_info
 from .smoke import run_smoke
 
-__all__ = ["run_rank", "diagnostic_to_json", "ENGINES"]
+__all__ = ["run_rank", "diagnostic_to_json", "ENGINES", "error_file", "main"]
 
 ENGINES = ("ddp", "fsdp2")
 
@@ -255,8 +255,28 @@ def _result_json(res: DryRunResult) -> dict[str, Any]:
     return out
 
 
+def error_file(job: str, rank: int | str) -> str:
+    """Where rank ``rank`` leaves its traceback when it fails (read by ``launch.py``)."""
+    return os.path.join(job, f"error-rank{rank}.txt")
+
+
 def main(argv: list[str]) -> int:
     job = argv[0]
+    try:
+        return _main(job)
+    except BaseException:  # noqa: BLE001 - recorded for the parent, then re-raised
+        # torchrun's own summary names only the exit code; the parent quotes this rank's exception
+        import traceback
+
+        try:
+            with open(error_file(job, os.environ.get("RANK", "0")), "w", encoding="utf-8") as fh:
+                fh.write(traceback.format_exc())
+        except OSError:
+            pass
+        raise
+
+
+def _main(job: str) -> int:
     with open(os.path.join(job, "job.pkl"), "rb") as fh:  # written by launch.py, mode 0700 dir
         path, settings, dialect, opts, engine = pickle.load(fh)
     from ..api import lint_paths
