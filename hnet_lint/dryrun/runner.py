@@ -161,7 +161,10 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     log(f"effective peak LR per stage (base x multiplier): {peak}")
     corpus = load_corpus(opts.data)
     res.info["data"] = corpus.name
+    res.info["data_sha256"] = corpus.sha256
     res.info["phases"] = list(opts.phases)
+    res.info["seed"] = seed
+    res.info["smoke_steps_planned"] = opts.smoke_steps
     res.info["tail_fraction"] = opts.options.get("HNL807", {}).get("tail_fraction", 0.25)
     res.info["time_budget_s"] = budget
     try:

@@ -100,7 +100,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
     res.timings["build"] = time.monotonic() - start
     res.info.update(_setup_info(setup))
     res.info.update(phases=["build", "smoke"], world_size=world, engine=engine, lr_scale=scale,
-                    engine_seen=engine_of(setup.model), data=opts.data or "pydoc_data.topics")
+                    engine_seen=engine_of(setup.model))
     low = [original_name(n) for n, p in setup.model.named_parameters() if p.requires_grad and p.dtype in (torch.bfloat16, torch.float16)]
     if low:
         found.append(finding(run, "HNL812", ("training", "param_dtype"), phase="build",
@@ -111,6 +111,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
     bad_init, compared = disagreeing_params(setup.model)
     corpus = load_corpus(opts.data)
     seed = opts.seed if opts.seed is not None else spec.seed
+    res.info.update(data=corpus.name, data_sha256=corpus.sha256, seed=seed, smoke_steps_planned=opts.smoke_steps)
     deadline = start + opts.time_budget if opts.time_budget else None
     t0 = time.monotonic()
     try:
