@@ -23,12 +23,12 @@ def check_report_path(path: str) -> None:
     """Refuse (``ValueError``, one line) a ``--report`` path the finished dry-run could not
     write, before any work: an unknown extension, a folder, a parent that cannot be created or
     written. Missing parent folders are created (as ``analyze --out`` does)."""
+    if os.path.isdir(path):
+        raise ValueError(f"--report {path} is a folder; give a file name such as {os.path.join(path, 'report.json')}")
     ext = os.path.splitext(path)[1].lower()
     if ext not in REPORT_EXTENSIONS:
         raise ValueError(f"--report {path}: unknown extension {ext or '(none)'}; "
                          "write out.json (machine-readable) or out.html (a page)")
-    if os.path.isdir(path):
-        raise ValueError(f"--report {path} is a folder; give a file name such as {os.path.join(path, 'report.json')}")
     parent = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(parent, exist_ok=True)
