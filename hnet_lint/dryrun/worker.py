@@ -61,13 +61,44 @@ def _wrap(setup: Any, engine: str, device: torch.device) -> None:
     from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
     policy = MixedPrecisionPolicy(param_dtype=setup.autocast, reduce_dtype=torch.float32)
+    kept = _minority_dtype_params(setup.model)
+    names = {id(p): n for n, p in setup.model.named_parameters()}
+    setup.fsdp_kept = sorted(original_name(names[id(p)]) for p in kept)
     for module in setup.model.modules():
         if type(module).__name__ == "Block":
-            fully_shard(module, mp_policy=policy)
-    fully_shard(setup.model, mp_policy=policy)
+            fully_shard(module, mp_policy=policy, ignored_params=kept or None)
+    fully_shard(setup.model, mp_policy=policy, ignored_params=kept or None)
+    for p in kept:  # replicated, outside FSDP: average their gradients as DDP would
+        p.register_post_accumulate_grad_hook(_average_grad)
     # fully_shard replaced every parameter by a DTensor shard: the optimizer must hold those
     setup.optimizer, setup.decayed = make_optimizer(setup.model, setup.spec, setup.grouping)
     setup.autocast = None  # the policy casts parameters for compute; no autocast on top
+
+
+def _minority_dtype_params(model: torch.nn.Module) -> set[torch.nn.Parameter]:
+    """Trainable parameters whose storage dtype is not the model's most common one.
+
+    FSDP2 requires one original dtype per unit ("FSDP expects uniform original parameter dtype
+    but got {bfloat16, float32}"), but a bf16-storage H-Net keeps ``D`` and ``residual_proj``
+    in fp32, and ``D`` sits in the same module as bf16 ``A_log``/``dt_bias``, so no choice of
+    units separates them. These few small tensors stay outside FSDP (``ignored_params``):
+    replicated on every rank, their gradients averaged by :func:`_average_grad`; the rank
+    agreement check (HNL817) then compares them like DDP's parameters."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    counts: dict[torch.dtype, int] = {}
+    for p in trainable:
+        counts[p.dtype] = counts.get(p.dtype, 0) + p.numel()
+    if len(counts) < 2:
+        return set()
+    major = max(counts, key=counts.get)
+    return {p for p in trainable if p.dtype != major}
+
+
+def _average_grad(p: torch.Tensor) -> None:
+    """The gradient averaged over the ranks after each accumulation into ``p.grad``. Averaging
+    is linear and the part accumulated before is already equal on every rank, so averaging the
+    running sum at every micro-step gives the average of the sum."""
+    dist.all_reduce(p.grad, op=dist.ReduceOp.AVG)
 
 
 def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], None]) -> DryRunResult:
@@ -234,6 +265,10 @@ def _summary(run: Any, spec: Any, setup: Any, engine: str, world: int, scale: fl
            else f"trainer profile {trainer or 'unknown'} does not scale the LR with the world size")
     policy = (f"fully_shard on every Block with MixedPrecisionPolicy(param_dtype={setup.compute_dtype}, "
               "reduce_dtype=float32)" if engine == "fsdp2" else "DistributedDataParallel")
+    kept = getattr(setup, "fsdp_kept", None)
+    if engine == "fsdp2" and kept:
+        policy += (f"; {len(kept)} tensors of another storage dtype kept outside FSDP (FSDP2 needs one dtype "
+                   f"per unit), replicated with averaged gradients (e.g. {', '.join(kept[:3])})")
     agreement = (f"{compared} replicated parameters identical on every rank after init and after the smoke"
                  if compared else "parameters are sharded: no parameter rank-agreement check")
     if routing is not None and not routing["differing"]:
