@@ -114,6 +114,10 @@ def format_verdict(res: Any) -> str:
     if info.get("probe_plan"):
         ran = res.probe is not None or "probe" not in info.get("phases", ["probe"])
         lines.append(f"probe plan: {info['probe_plan']}" + ("" if ran else " (not run)"))
+    if info.get("assumed"):  # defaults standing in for what the config does not say
+        from .runner import _assumed_text
+
+        lines.append(f"assumed (not in the config): {_assumed_text(info['assumed'])}")
     if info.get("data"):  # the bytes every step trained on: the same hash, the same data
         lines.append(f"data: {info['data']} (sha256 {info.get('data_sha256') or '?'})")
     dec = getattr(res.probe, "decision", None)

@@ -122,3 +122,16 @@ def test_analyze_judges_the_dry_runs_probe_curves_as_probes(tmp_path) -> None:
     bare = tmp_path / "bare.jsonl"
     bare.write_text("\n".join(Path(curves[1]).read_text().splitlines()[1:]) + "\n")
     assert "HNL906" in {f.code for f in analyze_logs([str(bare)], config=str(path)).findings}
+
+
+# --- issue 18 item 9: what a bare model JSON dry-run assumes, and the micro-batch it runs -----------
+
+def test_bare_model_json_says_what_it_assumes_and_the_micro_batch(tmp_path) -> None:
+    write_config(tmp_path)
+    proc = _cli(tmp_path, "tiny.json", "--dry-run", "--no-probe", "--smoke-steps", "1")
+    assert "assumed, not in the config (no optimizer, schedule, training section): LR 3e-4" in proc.stderr
+    assert "weight decay 0.01" in proc.stderr
+    assert "assumed (not in the config): LR 3e-4" in proc.stderr  # in the verdict block too
+    assert "micro-batch 1 x 128 bytes" in proc.stderr  # seq_len 2048 assumed; the CPU proxy caps it at 128
+    proc = _cli(tmp_path, "run.yaml", "--dry-run", "--no-probe", "--smoke-steps", "1")
+    assert "micro-batch 1 x 64 bytes" in proc.stderr and "assumed" not in proc.stderr  # seq_len 64
