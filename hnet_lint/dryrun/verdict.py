@@ -80,7 +80,7 @@ def headline(res: Any) -> str:
     parts = [_plural(static[k], k[:-1]) for k in ("errors", "warnings") if static.get(k)]
     label = "FAIL" if static.get("errors") or numeric.startswith("FAIL") else "WARN"
     kind, _, rest = numeric.partition(": ")
-    dry = rest if kind == "PASS" else f"{kind.lower()}: {rest}" if kind.startswith("INCONCLUSIVE") else numeric
+    dry = rest if kind in ("PASS", "FAIL", "WARN") else f"{kind.lower()}: {rest}"  # the label above covers it
     return f"{label}: static: {' and '.join(parts)} ({', '.join(static.get('codes', []))}); dry-run: {dry}"
 
 
