@@ -142,7 +142,7 @@ def _parse_scalar(text: str):
 @click.option("--from-checkpoint", "checkpoint", type=click.Path(), default=None,
               help="Dry-run from these weights (a state_dict; needs --full-scale).")
 @click.option("--report", "report_path", type=click.Path(), default=None,
-              help="Write the dry-run report (out.json or out.html).")
+              help="Write the dry-run report (out.json or out.html; missing folders are created).")
 @click.option("--nproc", type=click.IntRange(min=1), default=None,
               help="Dry-run the same phases on N processes with torch.distributed.run "
                    "(NCCL on CUDA, gloo on CPU); findings are reported once.")
