@@ -13,7 +13,8 @@ from typing import Any
 
 from ..diagnostics import Severity
 
-__all__ = ["format_verdict", "headline", "static_summary", "scope_statement", "write_report", "check_report_path", "REPORT_EXTENSIONS"]
+__all__ = ["format_verdict", "headline", "static_summary", "scope_statement", "write_report", "check_report_path",
+           "REPORT_EXTENSIONS"]
 
 #: ``--report`` formats by extension; anything else is refused before the dry-run starts
 REPORT_EXTENSIONS = (".json", ".html")

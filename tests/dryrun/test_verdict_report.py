@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hnet_lint.analyze.run import analyze_logs
-from hnet_lint.diagnostics import Severity
+from hnet_lint.diagnostics import Diagnostic, Severity, Span
 from hnet_lint.dryrun.cli_bridge import write_report_safely
 from hnet_lint.dryrun.data import DEFAULT_SHA256, default_corpus_bytes, load_corpus
 from hnet_lint.dryrun.runner import DryRunResult
@@ -101,7 +101,9 @@ def test_headline_without_static_findings_is_unchanged() -> None:
     assert headline(res).startswith("PASS: no numeric problem found")
     res.info["static"] = {"errors": 0, "warnings": 2, "codes": ["HNL110", "HNL506"]}
     assert headline(res).startswith("WARN: static: 2 warnings (HNL110, HNL506); dry-run: no numeric")
-    assert Severity.WARNING  # the severities the summary counts
+    res.findings.append(Diagnostic(span=Span.start_of("x"), code="HNL803", severity=Severity.ERROR, message="m"))
+    assert headline(res) == ("FAIL: static: 2 warnings (HNL110, HNL506); dry-run: 1 finding(s) need attention "
+                             "(HNL803)")
 
 
 # --- item 9: analyze judges the dry-run's curves as what they are ---------------------------------
