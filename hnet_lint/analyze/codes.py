@@ -53,9 +53,18 @@ class Expectations:
     to the stage whose multiplier fits it."""
     trainer: str | None = None
     """The trainer profile whose step units and schedule the expectations use."""
+    kind: str = "run"
+    """``run`` (a training run of the config), or the dry-run's ``probe`` / ``smoke`` curves
+    (a short run on its own schedule: judged against its plan, not the config's)."""
+    planned_steps: int | None = None
+    """The steps the log's own plan asked for (dry-run curves), instead of the schedule's."""
+    judge_from: int = 0
+    """First step the spike detectors judge (a probe: the end of its warmup)."""
 
     @property
     def total_steps(self) -> int | None:
+        if self.planned_steps is not None:
+            return self.planned_steps
         return self.schedule.total_steps if self.schedule else None
 
 

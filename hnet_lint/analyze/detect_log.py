@@ -111,7 +111,8 @@ def stopped_early(log: RunLog, ctx: DetectorContext) -> Iterator[Diagnostic]:
         return
     trend, data = _tail_trend(loss.finite(), ctx.options)
     yield ctx.at(loss, len(loss) - 1,
-                 f"the log ends at step {last:,} of the configured {total:,} "
+                 f"the log ends at step {last:,} of the {'configured' if ctx.expect.kind == 'run' else 'planned'} "
+                 f"{total:,} "
                  f"({pct(last / total)}; {total - last:,} steps short); {trend}",
                  data={"last_step": last, "total_steps": total,
                        "fraction": round(last / total, 4), **data})

@@ -106,6 +106,14 @@ def _events(log: RunLog, ctx: DetectorContext) -> tuple[Series | None, list[ZEve
     if loss is None:
         return None, []
     o = {**Z_OPTIONS, **ctx.options}
+    if ctx.expect.judge_from:  # a probe: only the part held at peak (Expectations.judge_from)
+        held = Series(loss.name)
+        for s, v, w in zip(loss.steps, loss.values, loss.where):
+            if s >= ctx.expect.judge_from:
+                held.append(s, v, w)
+        loss = held
+        if not loss:
+            return None, []
     return loss, zscore_events(loss.values, o["window"], o["threshold"], o["min_history"],
                                o["min_rel_std"])
 

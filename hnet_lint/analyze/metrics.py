@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 from typing import IO, Sequence
 
-__all__ = ["MetricsWriter"]
+__all__ = ["MetricsWriter", "META_KEY"]
+
+#: a first line ``{"hnet_lint_curves": {...}}`` says what the curves are (see MetricsWriter)
+META_KEY = "hnet_lint_curves"
 
 _SCALARS = ("loss", "grad_norm", "eval_loss")
 #: list-valued keyword -> canonical per-group/per-stage prefix
@@ -23,9 +26,16 @@ _LISTS = {"lr": "lr_group_", "compression": "compression_", "ratio_loss": "ratio
 class MetricsWriter:
     """Append one JSON object per step; each line is flushed so a killed run keeps its log."""
 
-    def __init__(self, path: str, mode: str = "w"):
+    def __init__(self, path: str, mode: str = "w", meta: dict | None = None):
+        """``meta``: what these curves are, written first as ``{"hnet_lint_curves": meta}``.
+        The dry-run writes ``kind`` (``probe`` or ``smoke``), ``steps_planned``, ``warmup``,
+        ``lr_multiple``, ``seed``, ``config`` and ``data_sha256``; ``analyze`` then judges the
+        file as that kind of run (no comparison with the configured full run's schedule and
+        length; see ``hnet_lint.analyze.run.expectations_for``)."""
         self.path = path
         self._fh: IO[str] = open(path, mode, encoding="utf-8")
+        if meta is not None:
+            self._fh.write(json.dumps({META_KEY: meta}) + "\n")
 
     def write(self, step: int, **metrics: float | Sequence[float] | None) -> None:
         """``lr``, ``compression`` and ``ratio_loss`` take one value per group/stage (or a

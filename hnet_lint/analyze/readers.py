@@ -54,9 +54,28 @@ def read_log(path: str, mapping: dict[str, str] | None = None,
             lines = fh.read().splitlines()
     except OSError as exc:
         raise HnetLintError(f"{path}: cannot read log: {exc.strerror or exc}") from None
+    if fmt == "jsonl":
+        _take_meta(log, lines)
     reader = {"jsonl": _jsonl_rows, "csv": _csv_rows, "text": _text_rows}[fmt]
     _collect(log, reader(lines), mapping)
     return log
+
+
+def _take_meta(log: RunLog, lines: list[str]) -> None:
+    """Move a first line ``{"hnet_lint_curves": {...}}`` into ``log.meta`` (blanked in
+    ``lines`` so the other line numbers stay)."""
+    from .metrics import META_KEY
+
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or META_KEY not in lines[first]:
+        return
+    try:
+        obj = json.loads(lines[first])
+    except ValueError:
+        return
+    if isinstance(obj, dict) and set(obj) == {META_KEY} and isinstance(obj[META_KEY], dict):
+        log.meta = obj[META_KEY]
+        lines[first] = ""
 
 
 def detect_format(path: str) -> str:

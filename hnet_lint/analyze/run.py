@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from ..api import Report, lint_paths
@@ -19,7 +19,10 @@ from .detectors import run_detectors
 from .readers import read_log
 from .runlog import RunLog
 
-__all__ = ["Analysis", "analyze_logs", "expectations_from"]
+__all__ = ["Analysis", "analyze_logs", "expectations_from", "expectations_for"]
+
+#: the dry-run's curves (``MetricsWriter(meta=...)``): short runs on their own plan
+DRY_RUN_KINDS = ("probe", "smoke")
 
 
 @dataclass
@@ -73,6 +76,27 @@ def expectations_from(run: Any, config: str) -> Expectations:
     )
 
 
+def expectations_for(log: RunLog, expect: Expectations) -> Expectations:
+    """``expect`` adjusted to what ``log`` says it is.
+
+    The dry-run's probe and smoke curves (``log.meta["kind"]``) are short runs on their own
+    plan: a probe warms to its peak over its own ``warmup`` steps and holds it, a smoke runs
+    the schedule's first steps and then steps at peak. So they are not compared with the
+    configured run's schedule (HNL909) or length (HNL906 measures against ``steps_planned``),
+    routers a few dozen steps from init are not held to the compression target (HNL910/911;
+    the dry-run judges the boundary rate itself, HNL810), and the spike detectors judge a
+    probe only from the end of its warmup (the warmup's steep fall is no trend to measure a
+    spike against). The group-LR ratio checks (HNL907/908) apply as to any run."""
+    kind = log.meta.get("kind")
+    if kind not in DRY_RUN_KINDS:
+        return expect
+    planned = log.meta.get("steps_planned")
+    warmup = log.meta.get("warmup") if kind == "probe" else 0
+    return replace(expect, kind=kind, schedule=None, stage_multipliers=None, target_ratio=None,
+                   planned_steps=int(planned) if isinstance(planned, (int, float)) and planned > 0 else None,
+                   judge_from=int(warmup) if isinstance(warmup, (int, float)) and warmup > 0 else 0)
+
+
 def analyze_logs(paths: Sequence[str], config: str | None = None,
                  mapping: Mapping[str, str] | None = None,
                  options: Mapping[str, Mapping[str, Any]] | None = None) -> Analysis:
@@ -87,5 +111,5 @@ def analyze_logs(paths: Sequence[str], config: str | None = None,
         if runs:
             expect = expectations_from(runs[0], report.files[0] if report.files else config)
     logs = [read_log(p, dict(mapping or {})) for p in paths]
-    findings = [d for log in logs for d in run_detectors(log, expect, options)]
+    findings = [d for log in logs for d in run_detectors(log, expectations_for(log, expect), options)]
     return Analysis(logs=logs, expect=expect, findings=findings, static=static)

@@ -66,6 +66,9 @@ class RunLog:
     """Line numbers that could not be read as metrics."""
     unknown_fields: set[str] = field(default_factory=set)
     """Field names seen that map to no canonical name (candidates for ``--map``)."""
+    meta: dict = field(default_factory=dict)
+    """What the log says it is: the first line's ``{"hnet_lint_curves": {...}}`` (the dry-run's
+    curves: ``kind`` probe or smoke, ``steps_planned``, ``warmup``, ...); empty otherwise."""
 
     def get(self, name: str) -> Series | None:
         """A series by canonical name, or ``None`` when absent or empty."""

@@ -12,6 +12,7 @@ import sys
 import click
 
 from ..diagnostics import HnetLintError, Severity
+from ..report import FORMATS
 
 __all__ = ["analyze"]
 
@@ -23,14 +24,15 @@ __all__ = ["analyze"]
                    "its static findings to the report.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Write report.html, report.md, findings.json and PNG plots here.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Findings on stdout.")
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
+              show_default=True, help="Findings on stdout (the formats of `hnet-lint CONFIG --format`).")
+@click.option("--no-source", is_flag=True, help="Text output: no code frames under the findings.")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=NAME",
               help="Read log field NAME as canonical FIELD (e.g. grad_norm=gn_total).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="warning",
               show_default=True, help="Lowest severity that makes the exit code 1.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNGs even if matplotlib is installed.")
-def analyze(logs, config, out_dir, fmt, maps, fail_on, no_plots) -> None:
+def analyze(logs, config, out_dir, fmt, no_source, maps, fail_on, no_plots) -> None:
     """Analyze training logs (JSON lines, CSV, text, TensorBoard) for what went wrong."""
     from ..analyze.fields import parse_mapping
     from ..analyze.run import analyze_logs
@@ -47,7 +49,8 @@ def analyze(logs, config, out_dir, fmt, maps, fail_on, no_plots) -> None:
 
         written = write_outputs(result, out_dir, plots=not no_plots)
         click.echo(f"wrote {', '.join(written)}", err=True)
-    ctx = RenderContext(show_source=fmt == "text", sources=_sources(report))
+    show = fmt == "text" and not no_source
+    ctx = RenderContext(show_source=show, sources=_sources(report) if show else {})
     sys.stdout.write(get_reporter(fmt)(report, ctx))
     sys.exit(report.exit_code(Severity.parse(fail_on)))
 

@@ -138,11 +138,11 @@ def _parse_scalar(text: str):
 @click.option("--time-budget", type=float, default=None,
               help="Safety stop in seconds (CPU default 900); a stopped run is inconclusive, never a pass.")
 @click.option("--data", "data_path", type=click.Path(), default=None,
-              help="Text, JSONL or raw bytes for the dry-run (default: pydoc_data.topics).")
+              help="Text, JSONL or raw bytes for the dry-run (default: the corpus shipped with hnet-lint).")
 @click.option("--from-checkpoint", "checkpoint", type=click.Path(), default=None,
               help="Dry-run from these weights (a state_dict; needs --full-scale).")
 @click.option("--report", "report_path", type=click.Path(), default=None,
-              help="Write the dry-run report (out.json or out.html).")
+              help="Write the dry-run report (out.json or out.html; missing folders are created).")
 @click.option("--nproc", type=click.IntRange(min=1), default=None,
               help="Dry-run the same phases on N processes with torch.distributed.run "
                    "(NCCL on CUDA, gloo on CPU); findings are reported once.")
@@ -169,6 +169,13 @@ def lint(paths, fmt, outputs, select, extend_select, ignore, severity, option, f
     for name in extra:
         if name not in FORMATS:
             raise HnetLintError(f"unknown output format {name!r}; one of {', '.join(FORMATS)}")
+    if report_path and dry_run:
+        from ..dryrun.verdict import check_report_path  # torch-free
+
+        try:  # before any work: a finished dry-run must not fail at its last write
+            check_report_path(report_path)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
     # --fix and --diff need the parsed configs, which a cached result does not keep
     fresh = no_cache or dry_run or fix or diff or os.environ.get("HNET_LINT_NO_CACHE")
     cache = None if fresh else _cache(cache_dir, dialect)

@@ -18,9 +18,9 @@ from typing import Any
 from .build import DryRunOptions
 from .codes import DRYRUN_CODES
 from .runner import DryRunResult, run_dry_run_for
-from .verdict import format_verdict, write_report
+from .verdict import format_verdict, static_summary, write_report
 
-__all__ = ["run_dry_run"]
+__all__ = ["run_dry_run", "write_report_safely"]
 
 
 _STEP = re.compile(r"^(?P<phase>.*?)\bstep (?P<i>\d+)/(?P<n>\d+)(?::\s*(?P<tail>.*))?$")
@@ -95,6 +95,11 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, npro
                 _log("interrupted")
                 break
             results.append(res)
+            # the headline accounts for the config's static findings too (its own file and the
+            # files it reads, e.g. the model JSON); suppressed ones do not count, as in the exit code
+            files = {file, *(doc.path for doc, _ in getattr(run.sources, "entries", {}).values())}
+            res.info["static"] = static_summary(d for d in report.active
+                                                if d.phase == "static" and d.span.file in files)
             print(format_verdict(res), file=sys.stderr, flush=True)
             for diag in res.findings:
                 if settings is not None:
@@ -107,8 +112,26 @@ def run_dry_run(report: Any, settings: Any, report_path: str | None = None, npro
     finally:
         report.diagnostics = sorted(set(report.diagnostics))
         if report_path:
-            curves = write_report(results, report_path)
-            _log(f"report written to {report_path}")
-            if curves:
-                _log(f"curves for `hnet-lint analyze`: {', '.join(curves)}")
+            write_report_safely(results, report_path, _log)
     return results
+
+
+def write_report_safely(results: list[DryRunResult], path: str, log: Any) -> str:
+    """Write the report to ``path`` or, when that fails (the folder vanished, the disk is full),
+    to a fresh temporary folder, saying where: measured results are never thrown away. Returns
+    the path written."""
+    try:
+        curves = write_report(results, path)
+    except OSError as exc:
+        import os
+        import tempfile
+
+        fallback = os.path.join(tempfile.mkdtemp(prefix="hnet-lint-report-"), os.path.basename(path))
+        curves = write_report(results, fallback)
+        log(f"could not write {path} ({exc.strerror or exc}); the measured results are in {fallback}")
+        path = fallback
+    else:
+        log(f"report written to {path}")
+    if curves:
+        log(f"curves for `hnet-lint analyze`: {', '.join(curves)}")
+    return path

@@ -1,7 +1,11 @@
 """Byte batches for the dry-run: real English text packed into rows with document boundaries.
 
-Default corpus: the help topics shipped with Python (``pydoc_data.topics``), ~0.5 MB of English
-prose and code, so the dry-run needs no download. ``--data PATH`` reads a text file, JSONL (the
+Default corpus: ``corpus/docs-v1.txt``, shipped with the package: 353 KB of English prose with
+code, YAML and tables (this project's own Markdown documentation, frozen on 2026-12-06 by
+``bench/make_corpus.py``), so the dry-run needs no download and sees the same bytes on every
+machine. (It used Python's ``pydoc_data.topics`` before, which differs between patch releases:
+3.11.2 and 3.11.7 gave the same config different gradient-norm statistics.) Every report carries
+the corpus's sha256 (``info.data_sha256``). ``--data PATH`` reads a text file, JSONL (the
 ``text`` field, else the first string value of each line) or raw bytes. Documents are joined and
 packed row by row; each row carries its document ids so the model resets state at every start,
 as in packed training. Batches are a pure function of (seed, index): the configured-LR run and
@@ -10,6 +14,7 @@ its controls see identical bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-__all__ = ["ByteCorpus", "Batch", "load_corpus"]
+__all__ = ["ByteCorpus", "Batch", "load_corpus", "default_corpus_bytes", "DEFAULT_SHA256"]
 
 
 @dataclass
@@ -50,10 +55,21 @@ class Batch:
         return torch.cat([idx, torch.tensor([B * L])]).to(torch.int32)
 
 
-def _default_documents() -> list[bytes]:
-    from pydoc_data.topics import topics  # real English text shipped with CPython
+DEFAULT_CORPUS = "docs-v1.txt"
+#: sha256 of ``corpus/docs-v1.txt``; a test checks the shipped file against it
+DEFAULT_SHA256 = "c6a6f334e2d78e2b1c151dbee43054e11b09fdd9b220b34a02ba136609a45ac5"
+_SEPARATOR = b"\n\x1e\n"  # between documents (files); see bench/make_corpus.py
 
-    return [topics[k].encode("utf-8") for k in sorted(topics)]
+
+def default_corpus_bytes() -> bytes:
+    """The shipped default corpus, byte for byte."""
+    from importlib.resources import files
+
+    return files(__package__).joinpath("corpus", DEFAULT_CORPUS).read_bytes()
+
+
+def _default_documents(raw: bytes) -> list[bytes]:
+    return [d for d in raw.split(_SEPARATOR) if d.strip()]
 
 
 def _file_documents(path: str) -> list[bytes]:
@@ -79,10 +95,11 @@ def _file_documents(path: str) -> list[bytes]:
 class ByteCorpus:
     """A flat byte stream with a parallel document-id stream."""
 
-    def __init__(self, documents: list[bytes], name: str) -> None:
+    def __init__(self, documents: list[bytes], name: str, sha256: str = "") -> None:
         if not documents:
             raise ValueError(f"no documents in {name}")
         self.name = name
+        self.sha256 = sha256  # of the file the documents came from ("" when built in memory)
         stream = bytearray()
         ids: list[int] = []
         for i, doc in enumerate(documents):
@@ -106,9 +123,13 @@ class ByteCorpus:
 
 
 def load_corpus(path: str | None = None) -> ByteCorpus:
-    """The default corpus, or the documents in ``path``."""
+    """The default corpus, or the documents in ``path``; ``.sha256`` is the file's hash."""
     if path is None:
-        return ByteCorpus(_default_documents(), "pydoc_data.topics")
+        raw = default_corpus_bytes()
+        return ByteCorpus(_default_documents(raw), f"hnet-lint {DEFAULT_CORPUS}", hashlib.sha256(raw).hexdigest())
     if not os.path.isfile(path):
         raise FileNotFoundError(path)
-    return ByteCorpus(_file_documents(path), path)
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest() if hasattr(hashlib, "file_digest") \
+            else hashlib.sha256(fh.read()).hexdigest()
+    return ByteCorpus(_file_documents(path), path, digest)

@@ -8,7 +8,8 @@
   need the whole model reduce across ranks with ``torch.distributed``.
 * Rank agreement: replicated parameters (DDP, or plain data parallel) must be bit-identical on
   every rank; a max/min all-reduce finds the ones that are not.
-* Gathering: each rank's findings go to every rank (``all_gather_object``) and are merged so the
+* Gathering: each rank's findings go to every rank (:func:`gather`: pickled into a byte tensor,
+  two ``all_gather`` calls; no numpy, unlike ``all_gather_object``) and are merged so the
   report says each thing once, naming the ranks that saw it.
 
 Everything here is a no-op in a single process (world size 1).
@@ -16,6 +17,7 @@ Everything here is a no-op in a single process (world size 1).
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from typing import Any, Iterable, Optional
 
@@ -121,14 +123,40 @@ def ranks_where(flag: bool, rank: int, world: int, device: torch.device) -> list
     return [r for r, v in enumerate(votes.tolist()) if v]
 
 
+def _collective_device() -> torch.device:
+    """Where the default group's collectives take their tensors: NCCL only moves CUDA tensors
+    (on this rank's current device), gloo only CPU ones."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
 def gather(obj: Any) -> list[Any]:
-    """``obj`` from every rank, in rank order (``[obj]`` in a single process)."""
+    """``obj`` from every rank, in rank order (``[obj]`` in a single process).
+
+    ``obj`` is plain data of our own (lists, dicts, numbers, strings, findings) from the ranks of
+    our own job. It is pickled into a uint8 tensor; one ``all_gather`` exchanges the lengths, a
+    second the payloads padded to the longest. ``dist.all_gather_object`` would do the same but
+    goes through numpy, which ``hnet-lint[dry-run]`` does not install ("Numpy is not
+    available"). Every rank must call it (it is a collective).
+    """
     rank, world = rank_world()
     if world == 1:
         return [obj]
-    out: list[Any] = [None] * world
-    dist.all_gather_object(out, obj)
-    return out
+    device = _collective_device()
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    size = torch.tensor([len(payload)], dtype=torch.int64, device=device)
+    sizes = [torch.zeros(1, dtype=torch.int64, device=device) for _ in range(world)]
+    dist.all_gather(sizes, size)
+    lengths = [int(s.item()) for s in sizes]
+    longest = max(lengths)
+    mine = torch.zeros(longest, dtype=torch.uint8)
+    if payload:
+        mine[:len(payload)] = torch.frombuffer(bytearray(payload), dtype=torch.uint8)
+    bufs = [torch.empty(longest, dtype=torch.uint8, device=device) for _ in range(world)]
+    dist.all_gather(bufs, mine.to(device))
+    # tolist() -> bytes: no numpy; the payloads are findings and masks, kilobytes
+    return [pickle.loads(bytes(buf[:n].cpu().tolist())) for buf, n in zip(bufs, lengths)]
 
 
 def disagreeing_params(model: nn.Module, grads: bool = False) -> tuple[list[str], int]:

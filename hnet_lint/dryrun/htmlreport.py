@@ -192,7 +192,7 @@ def context(res: Any) -> dict[str, Any]:
             "timings": ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items()),
             "setup": [(k, info.get(k)) for k in ("scale", "device", "param_count", "proxy_widths",
                                                  "configured_widths", "micro_batch", "grad_accum", "kernels",
-                                                 "data", "assumed") if info.get(k) is not None],
+                                                 "data", "data_sha256", "assumed") if info.get(k) is not None],
             "notes": info.get("notes") or [], "params": params,
             "n_decayed": len(params["decayed"]), "n_groups": len(params["groups"]),
             "interrupted": res.interrupted, "severities": [s.label for s in Severity]}

@@ -153,7 +153,12 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
         log(note)
     log(f"built {setup.scale} model: {setup.param_count:,} params, memory estimate "
         f"{setup.memory_bytes / 2**20:.1f} MiB (full model {setup.full_memory_bytes / 2**30:.2f} GiB), "
-        f"kernels {', '.join(sorted(set(res.info['kernels'].values())))}")
+        f"kernels {', '.join(sorted(set(res.info['kernels'].values())))}; micro-batch {setup.micro_batch} x "
+        f"{setup.seq_len} bytes, {setup.grad_accum} accumulation step(s) per optimizer step")
+    if spec.assumed:  # a bare model JSON has no optimizer/training section: say what stands in for it
+        missing = [s for s in ("optimizer", "schedule", "training") if getattr(run, s, None) is None]
+        log(f"assumed, not in the config{' (no ' + ', '.join(missing) + ' section)' if missing else ''}: "
+            f"{_assumed_text(spec.assumed)}")
     n_params = sum(len(g["params"]) for g in setup.optimizer.param_groups)
     log(f"weight decay {spec.weight_decay:g} on {len(setup.decayed)} of {n_params} parameter tensors "
         f"({opts.param_groups} grouping; names in the JSON report)")
@@ -161,7 +166,10 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
     log(f"effective peak LR per stage (base x multiplier): {peak}")
     corpus = load_corpus(opts.data)
     res.info["data"] = corpus.name
+    res.info["data_sha256"] = corpus.sha256
     res.info["phases"] = list(opts.phases)
+    res.info["seed"] = seed
+    res.info["smoke_steps_planned"] = opts.smoke_steps
     res.info["tail_fraction"] = opts.options.get("HNL807", {}).get("tail_fraction", 0.25)
     res.info["time_budget_s"] = budget
     try:
@@ -174,6 +182,25 @@ def _run(run: Any, opts: DryRunOptions, log: Callable[[str], None], res: DryRunR
             data={"measured": setup.memory_bytes}))
     res.timings["total"] = time.monotonic() - start
     return res
+
+
+def _assumed_text(assumed: list[str]) -> str:
+    """``["lr=0.0003", "weight_decay=0.01"]`` -> ``LR 3e-4, weight decay 0.01`` (names as a reader says them)."""
+    names = {"lr": "LR", "weight_decay": "weight decay", "lr_multiplier": "LR multipliers",
+             "grad_accum_steps": "accumulation steps", "grad_clip": "grad clip"}
+    out = []
+    for item in assumed:
+        key, _, value = item.partition("=")
+        try:
+            num = float(value)
+        except ValueError:
+            pass
+        else:
+            if num and abs(num) < 1e-3:  # 0.0003 -> 3e-4, as configs write it
+                mant, exp = f"{num:.3e}".split("e")
+                value = f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
+        out.append(f"{names.get(key, key.replace('_', ' '))} {value}")
+    return ", ".join(out)
 
 
 def _with_scope(found: list[Diagnostic], res: DryRunResult, setup: TrainSetup, passed: bool) -> list[Diagnostic]:

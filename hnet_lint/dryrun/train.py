@@ -124,17 +124,23 @@ def _stage_norms(model: nn.Module, num_stages: int) -> tuple[float, list[float],
     or Inf makes its tensor's norm non-finite; only then is each tensor checked element-wise,
     so a norm that merely overflows is not mistaken for a bad gradient.
     """
-    named = [(n, local(p.grad)) for n, p in model.named_parameters() if p.grad is not None]
-    sharded = any(is_sharded(p) for p in model.parameters())
+    params = [(n, p) for n, p in model.named_parameters() if p.grad is not None]
+    named = [(n, local(p.grad)) for n, p in params]
+    shard = [is_sharded(p) for _, p in params]
     if not named:
         return 0.0, [0.0] * (num_stages + 1), []
     norms = torch.stack([x.float() for x in torch._foreach_norm([g for _, g in named])])  # (P,)
     stage = torch.tensor([stage_of_name(n, num_stages) for n, _ in named], device=norms.device)
-    sq_t = torch.zeros(num_stages + 1, device=norms.device).index_add_(0, stage, norms.pow(2))
-    if sharded:  # FSDP2: each rank holds a shard of every gradient; the norm is over all of them
+    if any(shard):  # FSDP2: each rank holds a shard of every gradient; the norm is over all of them
         import torch.distributed as dist
 
+        sharded = torch.tensor(shard, device=norms.device)
+        sq_t = torch.zeros(num_stages + 1, device=norms.device).index_add_(0, stage, norms.pow(2) * sharded)
         dist.all_reduce(sq_t)
+        # parameters FSDP2 leaves replicated (ignored_params) count once, not once per rank
+        sq_t.index_add_(0, stage, norms.pow(2) * ~sharded)
+    else:
+        sq_t = torch.zeros(num_stages + 1, device=norms.device).index_add_(0, stage, norms.pow(2))
     sq = sq_t.tolist()
     bad = _nonfinite(named) if not all(math.isfinite(x) for x in sq) else []
     return math.sqrt(sum(sq)), [math.sqrt(x) for x in sq], bad

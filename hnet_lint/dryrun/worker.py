@@ -39,7 +39,7 @@ from .distributed import disagreeing_params, engine_of, gather, merge_rank_findi
 from .runner import DryRunResult, _setup_info
 from .smoke import run_smoke
 
-__all__ = ["run_rank", "diagnostic_to_json", "ENGINES"]
+__all__ = ["run_rank", "diagnostic_to_json", "ENGINES", "error_file", "main"]
 
 ENGINES = ("ddp", "fsdp2")
 
@@ -61,13 +61,44 @@ def _wrap(setup: Any, engine: str, device: torch.device) -> None:
     from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
     policy = MixedPrecisionPolicy(param_dtype=setup.autocast, reduce_dtype=torch.float32)
+    kept = _minority_dtype_params(setup.model)
+    names = {id(p): n for n, p in setup.model.named_parameters()}
+    setup.fsdp_kept = sorted(original_name(names[id(p)]) for p in kept)
     for module in setup.model.modules():
         if type(module).__name__ == "Block":
-            fully_shard(module, mp_policy=policy)
-    fully_shard(setup.model, mp_policy=policy)
+            fully_shard(module, mp_policy=policy, ignored_params=kept or None)
+    fully_shard(setup.model, mp_policy=policy, ignored_params=kept or None)
+    for p in kept:  # replicated, outside FSDP: average their gradients as DDP would
+        p.register_post_accumulate_grad_hook(_average_grad)
     # fully_shard replaced every parameter by a DTensor shard: the optimizer must hold those
     setup.optimizer, setup.decayed = make_optimizer(setup.model, setup.spec, setup.grouping)
     setup.autocast = None  # the policy casts parameters for compute; no autocast on top
+
+
+def _minority_dtype_params(model: torch.nn.Module) -> set[torch.nn.Parameter]:
+    """Trainable parameters whose storage dtype is not the model's most common one.
+
+    FSDP2 requires one original dtype per unit ("FSDP expects uniform original parameter dtype
+    but got {bfloat16, float32}"), but a bf16-storage H-Net keeps ``D`` and ``residual_proj``
+    in fp32, and ``D`` sits in the same module as bf16 ``A_log``/``dt_bias``, so no choice of
+    units separates them. These few small tensors stay outside FSDP (``ignored_params``):
+    replicated on every rank, their gradients averaged by :func:`_average_grad`; the rank
+    agreement check (HNL817) then compares them like DDP's parameters."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    counts: dict[torch.dtype, int] = {}
+    for p in trainable:
+        counts[p.dtype] = counts.get(p.dtype, 0) + p.numel()
+    if len(counts) < 2:
+        return set()
+    major = max(counts, key=counts.get)
+    return {p for p in trainable if p.dtype != major}
+
+
+def _average_grad(p: torch.Tensor) -> None:
+    """The gradient averaged over the ranks after each accumulation into ``p.grad``. Averaging
+    is linear and the part accumulated before is already equal on every rank, so averaging the
+    running sum at every micro-step gives the average of the sum."""
+    dist.all_reduce(p.grad, op=dist.ReduceOp.AVG)
 
 
 def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], None]) -> DryRunResult:
@@ -100,7 +131,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
     res.timings["build"] = time.monotonic() - start
     res.info.update(_setup_info(setup))
     res.info.update(phases=["build", "smoke"], world_size=world, engine=engine, lr_scale=scale,
-                    engine_seen=engine_of(setup.model), data=opts.data or "pydoc_data.topics")
+                    engine_seen=engine_of(setup.model))
     low = [original_name(n) for n, p in setup.model.named_parameters() if p.requires_grad and p.dtype in (torch.bfloat16, torch.float16)]
     if low:
         found.append(finding(run, "HNL812", ("training", "param_dtype"), phase="build",
@@ -111,6 +142,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
     bad_init, compared = disagreeing_params(setup.model)
     corpus = load_corpus(opts.data)
     seed = opts.seed if opts.seed is not None else spec.seed
+    res.info.update(data=corpus.name, data_sha256=corpus.sha256, seed=seed, smoke_steps_planned=opts.smoke_steps)
     deadline = start + opts.time_budget if opts.time_budget else None
     t0 = time.monotonic()
     try:
@@ -233,6 +265,10 @@ def _summary(run: Any, spec: Any, setup: Any, engine: str, world: int, scale: fl
            else f"trainer profile {trainer or 'unknown'} does not scale the LR with the world size")
     policy = (f"fully_shard on every Block with MixedPrecisionPolicy(param_dtype={setup.compute_dtype}, "
               "reduce_dtype=float32)" if engine == "fsdp2" else "DistributedDataParallel")
+    kept = getattr(setup, "fsdp_kept", None)
+    if engine == "fsdp2" and kept:
+        policy += (f"; {len(kept)} tensors of another storage dtype kept outside FSDP (FSDP2 needs one dtype "
+                   f"per unit), replicated with averaged gradients (e.g. {', '.join(kept[:3])})")
     agreement = (f"{compared} replicated parameters identical on every rank after init and after the smoke"
                  if compared else "parameters are sharded: no parameter rank-agreement check")
     if routing is not None and not routing["differing"]:
@@ -255,8 +291,28 @@ def _result_json(res: DryRunResult) -> dict[str, Any]:
     return out
 
 
+def error_file(job: str, rank: int | str) -> str:
+    """Where rank ``rank`` leaves its traceback when it fails (read by ``launch.py``)."""
+    return os.path.join(job, f"error-rank{rank}.txt")
+
+
 def main(argv: list[str]) -> int:
     job = argv[0]
+    try:
+        return _main(job)
+    except BaseException:  # noqa: BLE001 - recorded for the parent, then re-raised
+        # torchrun's own summary names only the exit code; the parent quotes this rank's exception
+        import traceback
+
+        try:
+            with open(error_file(job, os.environ.get("RANK", "0")), "w", encoding="utf-8") as fh:
+                fh.write(traceback.format_exc())
+        except OSError:
+            pass
+        raise
+
+
+def _main(job: str) -> int:
     with open(os.path.join(job, "job.pkl"), "rb") as fh:  # written by launch.py, mode 0700 dir
         path, settings, dialect, opts, engine = pickle.load(fh)
     from ..api import lint_paths

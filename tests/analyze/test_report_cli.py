@@ -68,3 +68,18 @@ def test_codes_are_documented_and_explained() -> None:
     res = CliRunner().invoke(cli, ["rule", "HNL903"])
     assert res.exit_code == 0 and "grad-norm-spike" in res.output
     assert "Why it matters" in res.output
+
+
+def test_no_source_and_the_lint_formats(tmp_path: Path, config: str) -> None:
+    log = str(_spiky(tmp_path))
+    runner = CliRunner()
+    framed = runner.invoke(cli, ["analyze", log, "--config", config])
+    bare = runner.invoke(cli, ["analyze", log, "--config", config, "--no-source"])
+    assert framed.exit_code == bare.exit_code == 1
+    assert " | " in framed.output and " | " not in bare.output and "HNL903" in bare.output
+    github = runner.invoke(cli, ["analyze", log, "--format", "github"])
+    assert "::notice file=" in github.output and "title=HNL903" in github.output  # info without a config
+    sarif = json.loads(runner.invoke(cli, ["analyze", log, "--format", "sarif"]).output)
+    assert any(r["ruleId"] == "HNL903" for r in sarif["runs"][0]["results"])
+    concise = runner.invoke(cli, ["analyze", log, "--format", "concise"]).output
+    assert concise.splitlines()[0].startswith(log) and "HNL903" in concise
