@@ -18,7 +18,6 @@ Everything here is a no-op in a single process (world size 1).
 from __future__ import annotations
 
 import pickle
-from dataclasses import replace
 from typing import Any, Iterable, Optional
 
 import torch
@@ -165,7 +164,8 @@ def disagreeing_params(model: nn.Module, grads: bool = False) -> tuple[list[str]
 
     Sharded (FSDP2) and flat-sharded parameters differ by design and are not compared. One
     max and one min all-reduce over the concatenated replicated tensors: an element differs
-    somewhere iff its max and min disagree (NaN compares unequal and counts as a difference).
+    somewhere iff its max and min disagree. When any rank holds a non-finite value nothing is
+    compared (the NaN is HNL802's, and NaN != NaN is no evidence of a missing all-reduce).
     A missing gradient counts as zeros. Every rank must call it (it is a collective).
     """
     rank, world = rank_world()
@@ -180,6 +180,12 @@ def disagreeing_params(model: nn.Module, grads: bool = False) -> tuple[list[str]
         return p.grad.detach() if p.grad is not None else torch.zeros_like(p)
 
     flat = torch.cat([value(p).reshape(-1).to(torch.float64) for _, p in reps])
+    # Non-finite values are HNL802's: NaN != NaN would make identical all-NaN tensors "differ",
+    # and a NaN on one rank is not a question of synchronisation. Any rank non-finite: no verdict.
+    nonfinite = torch.tensor([int(not bool(torch.isfinite(flat).all()))], dtype=torch.int32, device=flat.device)
+    dist.all_reduce(nonfinite, op=dist.ReduceOp.MAX)
+    if int(nonfinite.item()):
+        return [], len(reps)
     hi, lo = flat.clone(), flat.clone()
     dist.all_reduce(hi, op=dist.ReduceOp.MAX)
     dist.all_reduce(lo, op=dist.ReduceOp.MIN)
@@ -194,22 +200,8 @@ def disagreeing_params(model: nn.Module, grads: bool = False) -> tuple[list[str]
 
 
 def merge_rank_findings(per_rank: list[list[Any]]) -> list[Any]:
-    """One finding per (code, config key): rank 0's wording when it saw it, else the lowest rank
-    that did; ``data["ranks"]`` lists every rank that reported that code at that key."""
-    if len(per_rank) == 1:
-        return list(per_rank[0])
-    merged: dict[tuple, Any] = {}
-    ranks: dict[tuple, list[int]] = {}
-    for r, found in enumerate(per_rank):
-        for f in found:
-            key = (f.code, f.path)
-            ranks.setdefault(key, [])
-            if r not in ranks[key]:
-                ranks[key].append(r)
-            if key not in merged:
-                msg = f.message if r == 0 else f"rank {r}: {f.message}"
-                merged[key] = replace(f, message=msg)
-    out = []
-    for key, f in merged.items():
-        out.append(replace(f, data=dict(f.data or {}, ranks=ranks[key])))
-    return out
+    """The ranks' findings merged without loss: :func:`hnet_lint.observe.checks.merge_findings`
+    (the same fact once with every rank that saw it, different facts all)."""
+    from ..observe.checks import merge_findings
+
+    return merge_findings(per_rank)

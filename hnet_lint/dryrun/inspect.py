@@ -12,8 +12,8 @@ the start of each accumulation cycle, NaN/Inf, fraction of elements left unchang
 
 Inside a ``torchrun`` job (``torch.distributed`` initialized) the model may be wrapped in DDP,
 FSDP2 (``fully_shard``: DTensor shards) or FSDP1: every rank runs the checks on what it holds
-(original parameter names, local shards), the findings are gathered with
-``all_gather_object`` and merged, so each is said once and every rank gets the same result
+(original parameter names, local shards), the observations are gathered (numpy-free) and
+merged before they are judged, so each fact is said once, none is lost, and every rank gets the same result
 (print it on rank 0: ``result.report()``). Distributed checks on top: replicated parameters
 identical on every rank before and after the steps, and their gradients identical where
 ``optimizer.step()`` and ``torch.nn.utils.clip_grad_norm_`` read them (HNL817: a step on

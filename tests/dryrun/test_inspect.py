@@ -133,8 +133,10 @@ def test_names_seen_through_wrappers() -> None:
     assert original_name("_fsdp_wrapped_module.backbone._fsdp_wrapped_module._flat_param") == "backbone._flat_param"
     assert original_name("_orig_mod.lm_head.weight") == "lm_head.weight"
     d = Diagnostic(Span.start_of("<inspect>"), "HNL803", Severity.ERROR, "90% frozen", path=("training",))
-    merged = merge_rank_findings([[d], [replace(d, message="88% frozen")], []])
-    assert len(merged) == 1 and merged[0].message == "90% frozen" and merged[0].data["ranks"] == [0, 1]
+    same = merge_rank_findings([[d], [d], []])  # the same fact from two ranks: said once
+    assert len(same) == 1 and same[0].message == "90% frozen" and same[0].data["ranks"] == [0, 1]
+    merged = merge_rank_findings([[d], [replace(d, message="88% frozen")], []])  # two facts: both kept
+    assert [f.message for f in merged] == ["90% frozen", "rank 1: 88% frozen"]
     only_1 = merge_rank_findings([[], [d]])
     assert only_1[0].message == "rank 1: 90% frozen"
 
