@@ -52,19 +52,20 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for label, model in MODELS.items():
-            med = {}
-            for mode in ("plain", "steps", "follow"):
-                times = []
-                for _ in range(args.repeat):  # interleaving would be fairer; repeats show the spread
-                    t = _run(model, args.steps, mode, folder)
-                    times += t[5:]
-                med[mode] = statistics.median(times) if times else float("nan")
+            times: dict[str, list[float]] = {"plain": [], "steps": [], "follow": []}
+            steps = args.steps if model == "tiny" else max(10, args.steps // 3)
+            for _ in range(args.repeat):  # interleaved, so load drifts hit every mode alike
+                for mode in times:
+                    times[mode] += _run(model, steps, mode, folder)[5:]
+            med = {mode: statistics.median(t) if t else float("nan") for mode, t in times.items()}
             rows.append((label, med))
             print(label, {k: f"{v * 1000:.1f} ms" for k, v in med.items()}, flush=True)
     lines = [f"# watch overhead per optimizer step (CPU, {datetime.date.today()})", "",
              f"`OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '1')} python bench/watch_overhead.py "
-             f"--steps {args.steps} --repeat {args.repeat}`; median of steps 6..{args.steps} over "
-             f"{args.repeat} runs each; shared 2-core VM.", "",
+             f"--steps {args.steps} --repeat {args.repeat}`; median step time of steps 6.. (tiny: {args.steps} "
+             f"steps, small: {max(10, args.steps // 3)}) over {args.repeat} interleaved runs per mode; shared "
+             "2-core VM (other jobs running: the spread is several %). `--steps` checks every tensor every "
+             "step and saves the observation each step; `--follow` samples them every 50th step.", "",
              "| model | plain | --steps (all checks) | overhead | --follow (every 50th) | overhead |",
              "|---|---:|---:|---:|---:|---:|"]
     for label, m in rows:

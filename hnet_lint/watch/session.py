@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .judge import Outcome, read_records
+from .judge import Outcome
 
 __all__ = ["WatchPlan", "run_session", "startup_dir"]
 
@@ -37,9 +37,10 @@ class WatchPlan:
     every: int = 1
     start_timeout: float = 1800.0
     step_timeout: float = 600.0
-    poll: float = 0.2
+    poll: float = 0.5
     on_progress: Optional[Callable[[str], None]] = None
     on_tick: Optional[Callable[[], None]] = None  # follow mode: judge what is there so far
+    tick: float = 15.0  # seconds between two on_tick calls
     env: dict = field(default_factory=dict)
 
 
@@ -80,7 +81,8 @@ def run_session(plan: WatchPlan) -> Outcome:
         raise FileNotFoundError(f"cannot run {plan.command[0]!r}: {exc.strerror or exc}") from None
     started = time.monotonic()
     progress: dict[int, tuple[int, float]] = {}  # rank -> (steps, when it last advanced)
-    last_tick = 0.0
+    tails = _Tails(plan.folder)
+    last_tick = time.monotonic()
     try:
         while True:
             try:
@@ -89,9 +91,9 @@ def run_session(plan: WatchPlan) -> Outcome:
             except subprocess.TimeoutExpired:
                 pass
             now = time.monotonic()
-            ranks = read_records(plan.folder)
+            ranks = tails.read()
             for r, rec in ranks.items():
-                n = rec.last_step
+                n = rec.steps
                 if r not in progress or n > progress[r][0]:
                     progress[r] = (n, now)
                     if plan.on_progress and n and plan.steps:
@@ -102,9 +104,9 @@ def run_session(plan: WatchPlan) -> Outcome:
                 _stop(proc)
                 outcome.returncode = proc.returncode
                 break
-            if plan.on_tick and now - last_tick > 2.0:
-                last_tick = now
+            if plan.on_tick and now - last_tick > plan.tick:
                 plan.on_tick()
+                last_tick = time.monotonic()  # judging costs time too: the next one waits as long
     except KeyboardInterrupt:
         outcome.interrupted = True
         _stop(proc)
@@ -113,14 +115,68 @@ def run_session(plan: WatchPlan) -> Outcome:
     return outcome
 
 
+class _Tail:
+    """What the deadline needs from one rank's file, read incrementally (the parent must not
+    re-read a long run's records every poll: on a small machine that costs the trainer time)."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self.steps = 0
+        self.attached = False
+        self.finished = False
+        self.partial = b""
+
+
+class _Tails:
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.files: dict[str, _Tail] = {}
+        self.rank_of: dict[str, int] = {}
+
+    def read(self) -> dict[int, _Tail]:
+        for path in glob.glob(os.path.join(self.folder, "rank*-*.jsonl")):
+            if path not in self.files:
+                stem = os.path.basename(path)[len("rank"):].split("-")[0]
+                if not stem.isdigit():
+                    continue
+                self.files[path], self.rank_of[path] = _Tail(), int(stem)
+            tail = self.files[path]
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(tail.offset)
+                    chunk = fh.read()
+            except OSError:
+                continue
+            tail.offset += len(chunk)
+            lines = (tail.partial + chunk).split(b"\n")
+            tail.partial = lines.pop()
+            for line in lines:
+                try:
+                    kind = json.loads(line).get("kind")
+                except ValueError:
+                    continue
+                if kind == "step":
+                    tail.steps += 1
+                elif kind == "attach":
+                    tail.attached = True
+                elif kind in ("exit", "crash"):
+                    tail.finished = True
+        by_rank: dict[int, _Tail] = {}
+        for path, tail in self.files.items():  # a rank's process that stepped wins over its launcher's
+            r = self.rank_of[path]
+            if r not in by_rank or (tail.attached and not by_rank[r].attached):
+                by_rank[r] = tail
+        return by_rank
+
+
 def _overdue(progress: dict, ranks: dict, now: float, started: float, plan: WatchPlan) -> Optional[dict]:
-    stepping = {r: p for r, p in progress.items() if p[0] > 0 or ranks[r].of("attach")}
+    stepping = {r: p for r, p in progress.items() if p[0] > 0 or ranks[r].attached}
     if not stepping:
         if now - started > plan.start_timeout:
             return {"rank": min(progress) if progress else 0, "step": 0, "seconds": now - started,
                     "others": 0, "phase": "start"}
         return None
-    finished = {r for r, rec in ranks.items() if rec.exit is not None or rec.crash is not None}
+    finished = {r for r, rec in ranks.items() if rec.finished}
     waiting = {r: p for r, p in stepping.items() if r not in finished}
     if not waiting:
         return None
