@@ -38,8 +38,10 @@ def _config(path: Optional[str], world_size: Optional[int]) -> tuple[Any, Any, l
         from ..load.trainers.effective import schedule_of
 
         eff = schedule_of(run, world_size=world_size)
-    except Exception:  # noqa: BLE001 - no schedule: the LR check is reported as not run
+    except Exception as exc:  # noqa: BLE001 - no schedule: the LR check is reported as not run, and why
         eff = None
+        run_note = f"LR schedule: not checked ({path} has no schedule hnet-lint can compute: {exc})"
+        return run, None, [run_note]
     return run, eff, []
 
 
@@ -62,14 +64,14 @@ def watch(command: list[str], *, steps: int = 20, config: Optional[str] = None, 
         os.remove(probe)
     except OSError as exc:
         raise HnetLintError(f"--record {folder}: cannot write there ({exc.strerror or exc})") from None
-    run, eff, _ = _config(config, None)
+    run, eff, notes = _config(config, None)
     said: set = set()
     last_analyzed = [0.0]
 
     def tick() -> None:
         if on_findings is None:
             return
-        found = judge(folder, Outcome(planned=steps), run, options, eff)
+        found = judge(folder, Outcome(planned=steps), run, options, eff, notes=notes)
         import time
 
         if time.monotonic() - last_analyzed[0] > 10.0:  # analyze's detectors on the log so far
@@ -91,8 +93,8 @@ def watch(command: list[str], *, steps: int = 20, config: Optional[str] = None, 
         ranks = read_records(folder)
         world = max([r.of("start")[0].get("world", 1) for r in ranks.values() if r.of("start")] + [1])
         if world != eff.world_size:
-            _, eff, _ = _config(config, world)
-    findings = judge(folder, outcome, run, options, eff)
+            _, eff, notes = _config(config, world)
+    findings = judge(folder, outcome, run, options, eff, notes=notes)
     if steps == 0:  # the whole run was watched: analyze its log as a finished run
         findings += _live_analysis(folder, config, final=True)
     else:

@@ -115,7 +115,7 @@ def _observation_of(rank: RankRecords) -> dict:
 
 
 def judge(folder: str, outcome: Outcome, run: Any = None, options: Optional[dict] = None,
-          config_schedule: Any = None) -> list[Diagnostic]:
+          config_schedule: Any = None, notes: Optional[list[str]] = None) -> list[Diagnostic]:
     """All findings for a watched run (or for what it has written so far)."""
     options = options or {}
     ranks = read_records(folder)
@@ -143,7 +143,7 @@ def judge(folder: str, outcome: Outcome, run: Any = None, options: Optional[dict
                                  source=f"`hnet-lint schedule` ({eff.profile.label}, world size {eff.world_size})")
         out += _loop_vs_config(run, first, eff, sites)
     out += _ending(run, ranks, stepped, outcome)
-    out.append(_summary(run, stepped, merged, world, outcome, config_schedule))
+    out.append(_summary(run, stepped, merged, world, outcome, config_schedule, notes or []))
     return out
 
 
@@ -317,7 +317,8 @@ def _ending(run: Any, ranks: dict, stepped: dict, outcome: Outcome) -> list[Diag
     return out
 
 
-def _summary(run: Any, stepped: dict, merged: dict, world: int, outcome: Outcome, eff: Any) -> Diagnostic:
+def _summary(run: Any, stepped: dict, merged: dict, world: int, outcome: Outcome, eff: Any,
+             notes: list[str]) -> Diagnostic:
     first = next(iter(stepped.values()))
     attach = first.of("attach")[0]
     steps = min(rec.last_step for rec in stepped.values())
@@ -329,7 +330,8 @@ def _summary(run: Any, stepped: dict, merged: dict, world: int, outcome: Outcome
                "scheduler: none seen stepping"]
     checked.append("multipliers from the parameters' lr_multiplier tags" if merged.get("tagged") else
                    "multipliers: not checked (parameters carry no lr_multiplier tag; pass --config)")
-    checked.append("LR schedule vs the config" if eff is not None else "LR schedule: not checked (no --config)")
+    checked.append(f"LR schedule vs the config ({eff.profile.label}, world size {eff.world_size})" if eff is not None
+                   else notes[0] if notes else "LR schedule: not checked (no --config)")
     checked.append("clipping watched" if attach.get("clip_watched") else "clipping: not watched on this torch")
     if len(stepped) > 1:
         checked.append(f"{len(attach.get('replicated', []))} replicated tensors compared across ranks"
