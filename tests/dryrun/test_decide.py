@@ -202,3 +202,53 @@ def test_no_complete_pair_is_inconclusive_not_a_pass(tiny) -> None:
     found = {f.code: f for f in judge(res, spec, run, {})}
     assert res.decision.outcome == INCONCLUSIVE and "HNL807" not in found
     assert "no complete 1x/0.5x pair" in found["HNL816"].message
+
+
+def _attn_run(seed: int, series: list[float], steps: int = 40, loss: float = 3.0) -> ProbeRun:
+    run = _run(1.0, seed, [loss] * steps, steps)
+    every = steps // len(series)
+    run.attn_logits = {"backbone.main_network.layers.0.mixer": [(k * every, v) for k, v in enumerate(series)]}
+    return run
+
+
+def _with_attn(series: list[list[float]]) -> ProbeResult:
+    res = ProbeResult(warmup=20, plan=plan_probe(40, len(series), 0, (1.0, 0.5), max_seeds=len(series)))
+    for seed, sr in enumerate(series):
+        res.runs += [_attn_run(seed, sr), _run(0.5, seed, [3.0] * 40, 40)]
+    return res
+
+
+def test_hnl808_fires_on_a_saturated_level_without_a_rising_trend(tiny) -> None:
+    """Issue 17: at 6e-2 and 0.12 the logits sat at 615-1665 and had stopped growing, and the old
+    "above 100 and still rising" rule said nothing."""
+    run, spec = tiny
+    flat = [[900, 1600, 1600, 1590, 1580, 1570, 1560, 1550]] * 3  # saturated: falling slightly at the end
+    found = {f.code: f for f in judge(_with_attn(flat), spec, run, {})}
+    f = found["HNL808"]
+    assert f.data["measured"] == 1550 and f.data["rising"] == 0 and f.key == "optimizer.lr_multiplier[1]"
+    assert "median 1550 over 3 seeds" in f.message and "no longer rising" in f.message
+    rising = [[10, 20, 40, 60, 80, 100, 120, 140]] * 3
+    f = {f.code: f for f in judge(_with_attn(rising), spec, run, {})}["HNL808"]
+    assert "still rising over the last 25% of the probe in 3 of 3 seeds" in f.message
+    # the seed median decides: one hot seed of three is not a finding; two are
+    assert "HNL808" not in {f.code for f in judge(_with_attn([[900] * 8, [40] * 8, [50] * 8]), spec, run, {})}
+    assert "HNL808" in {f.code for f in judge(_with_attn([[900] * 8, [140] * 8, [50] * 8]), spec, run, {})}
+    assert "HNL808" not in {f.code for f in judge(_with_attn([[60] * 8] * 3), spec, run, {})}
+
+
+def test_judge_names_the_seeds_the_sequential_plan_added(tiny) -> None:
+    run, spec = tiny
+    res = ProbeResult(warmup=20, plan=plan_probe(40, 3, 0, (1.0, 0.5)))  # cap 9
+    gaps = [0.10, -0.05, 0.08, -0.02, 0.09]  # undecided at every look so far
+    for seed, g in enumerate(gaps):
+        res.runs += [_run(1.0, seed, [3.0 + g] * 40, 40), _run(0.5, seed, [3.0] * 40, 40)]
+    res.runs += [_run(1.0, 5, [3.0] * 40, 40)]  # the 6th pair's 1x finished; the clock stopped its control
+    res.interrupted = True
+    found = {f.code: f for f in judge(res, spec, run, {})}
+    f = found["HNL816"]
+    assert res.decision.n == 5 and not res.decision.final  # cut by the clock: no tie-break, not the cap
+    assert "5 seeds (3 + 2 added while undecided, cap 9); 1 of 6 planned pairs did not finish" in f.message
+    assert f.data["seeds_first"] == 3 and f.data["seeds_cap"] == 9 and f.data["pairs_planned"] == 6
+    assert res.not_run() == ["seed 5 at 0.5x"]
+    assert ProbeResult.from_dict(res.to_dict()).plan == res.plan
+    assert ProbeResult.from_dict(res.to_dict()).decision.cap == 9
