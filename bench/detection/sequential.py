@@ -60,7 +60,8 @@ POLICIES: dict[str, Policy] = {
     "sequential 3->7, z 1.64": sequential(3, 7, 1.64),
     "sequential 3->9, z 1.64": sequential(3, 9, 1.64),
     "sequential 3->7, z 2.0": sequential(3, 7, 2.0),
-    "sequential 3->9, z 2.0 (default)": sequential(3, 9, 2.0),
+    "sequential 3->9, z 2.0": sequential(3, 9, 2.0),
+    "sequential 3->9, z 2.2 (default)": sequential(3, 9, 2.2),
     "sequential 3->9, z 2.45 (Bonferroni 5%)": sequential(3, 9, 2.45),
 }
 
@@ -69,16 +70,33 @@ def _f(x: float) -> str:
     return "n/a" if x != x else f"{x:.2f}"
 
 
+def merged(nine: list[dict], three: list[dict]) -> list[dict]:
+    """Per-seed rows: the 9-seed records, and for every other case whose probe ran, its 3-seed
+    record (gaps; each seed's logit taken as the recorded median, "rising" as whether HNL808
+    fired). Only cases every policy decides at the first look were left at 3 seeds;
+    :func:`replay` counts any decision that would have needed more seeds than were recorded."""
+    have = {r["case"] for r in nine}
+    rows = [r for r in nine if r.get("per_seed") and all(p["complete"] for p in r["per_seed"])]
+    for r in three:
+        if r["case"] in have or not r.get("gaps") or r.get("family") == "inspect":
+            continue
+        hot = "HNL808" in r.get("codes", {})
+        rows.append({**r, "per_seed": [{"seed": k, "complete": True, "gap": g, "attn_end": r["attn_median"],
+                                        "attn_rising": hot} for k, g in enumerate(r["gaps"])]})
+    return rows
+
+
 def replay(cases: dict, recs: list[dict]) -> str:
-    rows = [r for r in recs if r.get("per_seed") and r["case"] in cases
-            and all(p["complete"] for p in r["per_seed"])]
+    rows = [r for r in recs if r["case"] in cases]
     gold = [cases[r["case"]]["label"] in ("diverged", "too high") for r in rows]
     best = [cases[r["case"]]["lr"] == cases[r["case"]]["best_lr"] for r in rows]
-    out = [f"{len(rows)} cases with 9 recorded seeds, {sum(gold)} positive (too high), "
-           f"{sum(best)} at their family's best LR", "",
+    nine = sum(len(r["per_seed"]) >= 9 for r in rows)
+    out = [f"{len(rows)} cases whose probe ran ({nine} with 9 recorded seeds, the rest decided at 3 by every "
+           f"policy), {sum(gold)} positive (too high), {sum(best)} at their family's best LR", "",
            "| policy | TP | FP | FN | TN | precision | recall | false alarms | inconclusive | inconclusive on positives "
-           "| passes at the best LR | mean seeds | max seeds | past by the logit tie-break |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| passes on ok cases | passes at the best LR | mean seeds | max seeds | past by the logit tie-break "
+           "| short of data |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     detail: dict[str, list[EdgeDecision]] = {}
     for name, pol in POLICIES.items():
         decs = [pol([p["gap"] for p in r["per_seed"]], [p["attn_end"] for p in r["per_seed"]]) for r in rows]
@@ -88,16 +106,18 @@ def replay(cases: dict, recs: list[dict]) -> str:
         out.append(f"| {name} | {s['tp']} | {s['fp']} | {s['fn']} | {s['tn']} | {_f(s['precision'])} | "
                    f"{_f(s['recall'])} | {_f(s['false_alarm'])} | {sum(inc)} ({sum(inc) / len(rows):.0%}) | "
                    f"{sum(i and g for i, g in zip(inc, gold))} of {sum(gold)} | "
+                   f"{sum(d.outcome == NOT_PAST and not g for d, g in zip(decs, gold))} of {len(gold) - sum(gold)} | "
                    f"{sum(d.outcome == NOT_PAST and b for d, b in zip(decs, best))} of {sum(best)} | "
                    f"{statistics.fmean(d.n for d in decs):.2f} | {max(d.n for d in decs)} | "
-                   f"{sum(d.by_attention for d in decs)} |")
-    out += ["", "Per case (before -> sequential 3->9 at z 2.0; seeds used):", "",
+                   f"{sum(d.by_attention for d in decs)} | "
+                   f"{sum(d.outcome == INCONCLUSIVE and d.n == len(r['per_seed']) < 9 for d, r in zip(decs, rows))} |")
+    out += ["", "Per case (before -> sequential 3->9 at z 2.2, the default; seeds used):", "",
             "| case | label | regret | gaps (9 seeds) | logit median (3 / 9 seeds) | before | after | seeds |",
             "|---|---|---|---|---|---|---|---|"]
     short = {PAST: "past", NOT_PAST: "not past", INCONCLUSIVE: "inconclusive"}
     for k, r in enumerate(rows):
         c = cases[r["case"]]
-        a, b = detail[next(iter(POLICIES))][k], detail["sequential 3->9, z 2.0 (default)"][k]
+        a, b = detail[next(iter(POLICIES))][k], detail["sequential 3->9, z 2.2 (default)"][k]
         att = [p["attn_end"] for p in r["per_seed"]]
         gaps = [p["gap"] for p in r["per_seed"]]
         out.append(f"| {r['case']} | {c['label']} | {c['regret']:+.3f} | "
@@ -105,7 +125,7 @@ def replay(cases: dict, recs: list[dict]) -> str:
                    f"{statistics.median(att[:3]):.0f} / {statistics.median(att):.0f} | "
                    f"{short[a.outcome]}{' (logit)' if a.by_attention else ''} | "
                    f"{short[b.outcome]}{' (logit)' if b.by_attention else ''} | {b.n} |")
-    out += ["", attention_rules(cases, rows, detail["sequential 3->9, z 2.0 (default)"]), ""]
+    out += ["", attention_rules(cases, rows, detail["sequential 3->9, z 2.2 (default)"]), ""]
     return "\n".join(out)
 
 
@@ -126,13 +146,14 @@ def attention_rules(cases: dict, rows: list[dict], seq: list[EdgeDecision]) -> s
     return "\n".join(lines)
 
 
-def simulate(reps: int, seed: int = 0) -> str:
+def simulate(reps: int, seed: int = 0, only: Optional[list[str]] = None) -> str:
     """Error rates of every policy (no attention input) on normal gaps: false "past" at a true gap
     of 0, false "not past" at a true gap of the margin, and the mean seeds used."""
     rng = random.Random(seed)
+    pols = {k: v for k, v in POLICIES.items() if only is None or any(o in k for o in only)}
     out = ["| policy | seed sd | false past at gap 0 | false not-past at gap 0.05 | inconclusive at 0 / 0.025 / 0.10 "
            "| mean seeds at 0 / 0.10 |", "|---|---|---|---|---|---|"]
-    for name, pol in POLICIES.items():
+    for name, pol in pols.items():
         for sd in (0.05, 0.09, 0.15):
             res = {}
             for mu in (0.0, 0.025, 0.05, 0.10):
@@ -150,15 +171,17 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--long-runs", default="bench/detection/long_runs.jsonl")
     ap.add_argument("--per-seed", default="bench/detection/dryrun_results_9seeds.jsonl")
+    ap.add_argument("--three", default="bench/detection/dryrun_results.jsonl", help="3-seed records (fallback)")
     ap.add_argument("--margin", type=float, default=0.05)
     ap.add_argument("--simulate", action="store_true")
     ap.add_argument("--reps", type=int, default=4000)
+    ap.add_argument("--only", nargs="*", default=None, help="simulate only policies whose name contains one of these")
     args = ap.parse_args(argv)
     if args.simulate:
-        print(simulate(args.reps))
+        print(simulate(args.reps, only=args.only))
         return
     cases, _noise = truth(load(args.long_runs), args.margin)
-    print(replay(cases, load(args.per_seed)))
+    print(replay(cases, merged(load(args.per_seed), load(args.three))))
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ def standard_error(gaps: Sequence[float], prior_sd: float, prior_dof: float) -> 
     return math.sqrt(var / n)
 
 
-def decide_edge(gaps: Sequence[float], *, margin: float = 0.05, fail_margin: float = 0.10, z: float = 2.0,
+def decide_edge(gaps: Sequence[float], *, margin: float = 0.05, fail_margin: float = 0.10, z: float = 2.2,
                 prior_sd: float = 0.09, prior_dof: float = 2.0, attn_levels: Sequence[float] = (),
                 max_logit: Optional[float] = 100.0, attention_factor: float = 3.0,
                 final: bool = True) -> EdgeDecision:

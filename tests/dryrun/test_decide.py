@@ -83,12 +83,12 @@ def test_sequential_stops_at_the_first_look_that_decides() -> None:
     nan = float("nan")  # a gap the replay must never read: it would drop out and change n
     clear = sequential_edge([0.30, 0.25, 0.35, nan, nan], first=3, cap=9)
     assert clear.outcome == PAST and clear.n == 3 and clear.added == 0
-    # a zero gap: the band reaches past the margin until the 5th seed narrows it: decided "not past" at the 5th look
-    gaps = [0.01, -0.01, 0.00, 0.00, 0.00, nan, nan]
+    # a zero gap: at z 2.2 the band reaches past the margin until the 6th seed narrows it
+    gaps = [0.01, -0.01, 0.00, 0.00, 0.00, 0.00, nan, nan]
     dec = sequential_edge(gaps, first=3, cap=9)
-    assert [decide_edge(gaps[:k]).outcome for k in (3, 4)] == [INCONCLUSIVE, INCONCLUSIVE]
-    assert dec.outcome == NOT_PAST and dec.n == 5 and dec.added == 2 and not dec.final
-    assert "5 seeds (3 + 2 added while undecided, cap 9)" in dec.summary()
+    assert [decide_edge(gaps[:k]).outcome for k in (3, 4, 5)] == [INCONCLUSIVE] * 3
+    assert dec.outcome == NOT_PAST and dec.n == 6 and dec.added == 3 and not dec.final
+    assert "6 seeds (3 + 3 added while undecided, cap 9)" in dec.summary()
 
 
 def test_sequential_never_decided_stops_at_the_cap() -> None:
