@@ -10,8 +10,8 @@ runs the tests' tiny model (the detection corpus's ``base`` family: 64/96 wide, 
 ``ATEN_CPU_CAPABILITY`` this CPU supports, with the default dry-run and 9 fixed seeds, one
 subprocess each (torch reads the variable at import), and records every seed's gap and logit
 (``isa_severity.jsonl``). The table then replays the decision as shipped before issue 17 (3
-seeds) and the sequential plan (3 -> 9) on those seeds, with HNL807's severity (error when the
-band's lower bound clears ``fail_margin_nats``) and whether HNL808 fires under its old and new rule.
+seeds) and the sequential plan (3 -> 9) on those seeds, with HNL807's severity (error when mean - 1.64 se
+clears ``fail_margin_nats``) and whether HNL808 fires under its old and new rule.
 """
 
 from __future__ import annotations

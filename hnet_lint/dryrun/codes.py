@@ -169,7 +169,7 @@ def _decay_exempt() -> None:
 
 @_code("HNL807", "lr-past-the-knee", Severity.WARNING, "probe", "heuristic",
        {"margin_nats": 0.05, "fail_margin_nats": 0.10, "tail_fraction": 0.25, "z": 2.2,
-        "prior_sd": 0.09, "max_seeds": 9, "attention_evidence": True, "attention_factor": 3.0})
+        "fail_z": 1.64, "prior_sd": 0.09, "max_seeds": 9, "attention_evidence": True, "attention_factor": 3.0})
 def _past_knee() -> None:
     """At the configured peak LR the probe reliably trains worse than at half the LR, over several seeds.
 

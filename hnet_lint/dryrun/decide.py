@@ -21,26 +21,30 @@ same config takes the same path on every machine up to floating-point noise (und
 the losses are all-reduced, so every rank takes the same path).
 
 **Error rates, stated.** Looking up to K = ``max_seeds - probe_seeds + 1`` times at the same
-band inflates both errors. Each look is a one-sided test at level ``a = 1 - Phi(z)``:
-"past" rejects "mean gap <= 0" and "not past" rejects "mean gap >= margin". By Bonferroni over
-the looks, P(any look says "past" | true gap <= 0) <= K*a, and likewise for "not past" at a
-true gap >= margin; the looks share their data, so the real rates are well below the bound.
-The default z = 2.0 (a = 0.023) with 3 -> 9 seeds (K = 7) bounds each error by 0.16 under a
-known seed sd; ``python -m bench.detection.sequential --simulate`` measures the whole procedure
-(estimated se included) on normal gaps: at the audit's median seed sd 0.09 the false "past" at
-a true gap of 0 is 0.09 and the false "not past" at a true gap of ``margin`` is 0.10, against
-0.07 and 0.07 for the old fixed 3 seeds at z = 1.64; at sd 0.15 (the top of the audit's range)
-they are 0.16 and 0.16. Between 0 and ``margin`` both answers are acceptable and no budget of
-9 seeds resolves a gap that sits there (distinguishing 0 from 0.05 nats at sd 0.09 with 5%
-errors each way needs ~35 seeds): such configs stay inconclusive at the cap, by design.
+band inflates both errors. Each look is a one-sided test at level ``a = 1 - Phi(z)``: "past"
+rejects "mean gap <= 0" and "not past" rejects "mean gap >= margin". By Bonferroni over the
+looks, P(some look says "past" | true gap <= 0) <= K*a, and likewise for "not past" at a true
+gap >= margin. The default z = 2.2 (a = 0.014) with 3 -> 9 seeds (K = 7) bounds each error by
+0.097 for a known seed sd. The looks share their data, so the real rates are lower; simulated
+with the shipped functions (the estimated, prior-shrunk se included; ``python -m
+bench.detection.sequential --simulate``), false "past" at a true gap of 0 / false "not past" at
+a true gap of ``margin`` are 0.075 / 0.074 at the audit's median seed sd 0.09, 0.124 / 0.131 at
+sd 0.15 and 0.008 / 0.015 at sd 0.05, against 0.064 / 0.069, 0.121 / 0.129 and 0.010 / 0.011
+for the fixed 3 seeds at z 1.64 shipped before: the errors stay where they were, and the
+inconclusive rate at a true gap of 0.10 falls from 0.37 to 0.09 (at 0: 0.66 -> 0.45) for a
+mean of 4.8 (6.9) seeds instead of 3. (z 1.64 at every look would raise both errors to 0.15.)
+Between 0 and ``margin`` either answer is acceptable and no budget of 9 seeds resolves a gap
+that sits there (telling 0 from 0.05 nats at sd 0.09 with 5% errors each way takes ~35 seeds):
+such configs stay inconclusive at the cap, by design.
 
 **Attention logits as a tie-breaker.** At the last look only (the cap reached, not a plan cut
 by the clock), an inconclusive gap is called "past" when the seed median of the max
 attention logit at the end of the 1x runs is at least ``attention_factor`` times HNL808's
-level (default 3 x 100 = 300: in the audit, a per-probe level of 300 had no false alarm over 70
-probes, and 100 had 3% with a 2% crossing deciding the issue-17 case) *and* the mean gap itself
-is above the margin. A band whose own mean is below the margin contradicts "past the knee", so
-no logit level can turn it into one; the headline then names both numbers.
+level (default 3 x 100 = 300: over the audit's 70 probes a level of 300 had no false alarm, at
+recall 0.63, where 100 had 3% and the largest logit of a good LR was 120; issue 17's "past" rested
+on 101.7) *and* the mean gap itself is above the margin. A band whose own mean is below the
+margin contradicts "past the knee", so no logit level turns it into one. The finding and the
+summary then name both numbers: the gap and its band, and the logit median against 300.
 
 The standard error shrinks the sample variance toward a prior sd (``prior_sd`` with
 ``prior_dof`` pseudo-observations; default 0.09 nats, the audit's median seed sd), because two
@@ -156,7 +160,7 @@ class EdgeDecision:
     upper: Optional[float]
     margin: float
     z: float
-    error: bool = False  # past by more than the fail margin (lower bound above it)
+    error: bool = False  # past by more than the fail margin (mean - fail_z*se above it)
     by_attention: bool = False  # an inconclusive gap decided by the attention-logit level
     attn_median: Optional[float] = None
     attn_level: Optional[float] = None  # the level the median had to reach to break a tie
@@ -206,8 +210,12 @@ def standard_error(gaps: Sequence[float], prior_sd: float, prior_dof: float) -> 
 def decide_edge(gaps: Sequence[float], *, margin: float = 0.05, fail_margin: float = 0.10, z: float = 2.2,
                 prior_sd: float = 0.09, prior_dof: float = 2.0, attn_levels: Sequence[float] = (),
                 max_logit: Optional[float] = 100.0, attention_factor: float = 3.0,
-                final: bool = True) -> EdgeDecision:
+                final: bool = True, fail_z: float = 1.64) -> EdgeDecision:
     """Three-way decision from per-seed gaps at one look (see the module docstring).
+
+    The severity of a "past" (``error``: ``mean - fail_z*se`` above ``fail_margin``) is judged
+    once, at the look that decided, so it keeps the one-look z 1.64 it had before the plan
+    became sequential.
 
     ``final``: this is the plan's last look, so an inconclusive gap may be broken by the
     attention logits (median >= ``attention_factor * max_logit`` and mean gap > ``margin``);
@@ -225,7 +233,7 @@ def decide_edge(gaps: Sequence[float], *, margin: float = 0.05, fail_margin: flo
                        attn_level=level, final=final)
     if mean > margin and lower > 0:
         dec.outcome = PAST
-        dec.error = lower > fail_margin
+        dec.error = mean - fail_z * se > fail_margin
     elif upper < margin:
         dec.outcome = NOT_PAST
     elif final and attn is not None and level is not None and attn >= level and mean > margin:

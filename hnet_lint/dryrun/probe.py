@@ -391,7 +391,8 @@ def edge_decision(res: ProbeResult, options: dict, final: Optional[bool] = None)
                       fail_margin=_opt(options, "HNL807", "fail_margin_nats"), z=_opt(options, "HNL807", "z"),
                       prior_sd=_opt(options, "HNL807", "prior_sd"), attn_levels=attn,
                       max_logit=_opt(options, "HNL808", "max_logit") if _opt(options, "HNL807", "attention_evidence")
-                      else None, attention_factor=_opt(options, "HNL807", "attention_factor"), final=final)
+                      else None, attention_factor=_opt(options, "HNL807", "attention_factor"), final=final,
+                      fail_z=_opt(options, "HNL807", "fail_z"))
     dec.first, dec.cap = (len(plan.seeds) if plan else len(pairs)), cap
     return dec
 
@@ -417,6 +418,9 @@ def _edge_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -
                f"{dec.attn_level:g} ({_opt(options, 'HNL807', 'attention_factor'):g} x HNL808's level {level:g}), "
                "which decided it"
                if dec.by_attention else "the 1x runs are reliably worse than their controls")
+        fail_z, fail = _opt(options, "HNL807", "fail_z"), _opt(options, "HNL807", "fail_margin_nats")
+        if dec.error:
+            why += f"; error: mean - {fail_z:g} se = {dec.mean - fail_z * dec.se:+.3f} clears the fail margin {fail:g}"
         return [finding(run, "HNL807", _lr_key(spec), phase="probe",
                         severity=Severity.ERROR if dec.error else None,
                         message=(f"past the knee: at the configured peak LR (stage {s_max}: {peak:.3g}) the probe's "
