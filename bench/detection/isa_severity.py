@@ -84,6 +84,25 @@ def table(out: str) -> str:
     return "\n".join(lines)
 
 
+def compact(out: str) -> tuple[str, str]:
+    """The two short tables of the HNL807 and HNL808 docs."""
+    recs = sorted((json.loads(line) for line in open(out, encoding="utf-8")), key=lambda r: (r["lr"], r["isa"]))
+    t807 = ["| base LR | CPU kernels | before (3 seeds, z 1.64) | now (3 -> 9 seeds, z 2.2) |", "|---|---|---|---|"]
+    t808 = ["| base LR | CPU kernels | logit median | before (> 100 and rising) | now (median > 100) |",
+            "|---|---|---|---|---|"]
+    for r in recs:
+        ps = r["per_seed"]
+        gaps, att = [p["gap"] for p in ps], [p["attn_end"] for p in ps]
+        old, new = legacy(gaps, att), sequential_edge(gaps, first=3, cap=9, attn_levels=att)
+        t807.append(f"| {r['lr']:g} | {r['capability']} | {_label(old)} {old.mean:+.3f} +- {old.se:.3f} | "
+                    f"{_label(new)} {new.mean:+.3f} +- {new.se:.3f} ({new.n} seeds) |")
+        old808 = 2 * sum(p["attn_rising"] for p in ps[:3]) > 3
+        med = statistics.median(att[:new.n])
+        t808.append(f"| {r['lr']:g} | {r['capability']} | {med:.0f} | {'fires' if old808 else 'silent'} | "
+                    f"{'fires' if med > 100 else 'silent'} |")
+    return "\n".join(t807), "\n".join(t808)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lrs", type=float, nargs="+", default=[0.01, 0.02, 0.12])
@@ -91,10 +110,13 @@ def main() -> None:
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--configs", default="bench/detection/configs/isa")
     ap.add_argument("--table", action="store_true", help="only print the table from --out")
+    ap.add_argument("--compact", action="store_true", help="the short tables of the HNL807/HNL808 docs")
     args = ap.parse_args()
     if not args.table:
         measure(args.lrs, args.isas, args.out, args.configs)
     print(table(args.out))
+    if args.compact:
+        print("\n\n".join(compact(args.out)))
 
 
 if __name__ == "__main__":
