@@ -130,7 +130,8 @@ def main() -> None:
         (c for c in cases() if c.name in args.cases), key=lambda c: args.cases.index(c.name))  # given order
     for case in todo:
         if case.name not in done:
-            emit({"case": case.name, "family": case.family, "lr": case.lr, "exact_expected": case.exact,
+            emit({"case": case.name, "family": case.family, "lr": case.lr, "peak": case.peak,
+                  "exact_expected": case.exact,
                   **dryrun_case(case.write(Path(args.configs)), args.probe_seeds)})
     for name, expected, fn in (inspect_cases(args.inspect_repeats) if args.cases is None else []):
         if name not in done:

@@ -88,7 +88,7 @@ def merged(nine: list[dict], three: list[dict]) -> list[dict]:
 def replay(cases: dict, recs: list[dict]) -> str:
     rows = [r for r in recs if r["case"] in cases]
     gold = [cases[r["case"]]["label"] in ("diverged", "too high") for r in rows]
-    best = [cases[r["case"]]["lr"] == cases[r["case"]]["best_lr"] for r in rows]
+    best = [cases[r["case"]]["x"] == cases[r["case"]]["best_x"] for r in rows]
     nine = sum(len(r["per_seed"]) >= 9 for r in rows)
     out = [f"{len(rows)} cases whose probe ran ({nine} with 9 recorded seeds, the rest decided at 3 by every "
            f"policy), {sum(gold)} positive (too high), {sum(best)} at their family's best LR", "",

@@ -183,7 +183,7 @@ class EdgeDecision:
         base = f"{self.n} seed{'s' if self.n != 1 else ''}"
         if self.cap is not None and self.first is not None and self.cap > self.first:
             base += (f" ({self.first} + {self.added} added while undecided, cap {self.cap})" if self.added
-                     else f" (first look; cap {self.cap})")
+                     else f" (the first look; up to {self.cap} while undecided)")
         return base
 
     def summary(self) -> str:
