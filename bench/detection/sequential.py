@@ -28,6 +28,7 @@ from typing import Callable, Optional, Sequence
 
 from hnet_lint.dryrun.decide import INCONCLUSIVE, NOT_PAST, PAST, EdgeDecision, decide_edge, sequential_edge
 
+from .cases import MULT_SWEEPS
 from .report import _scores, load, truth
 
 Policy = Callable[[Sequence[float], Sequence[float]], EdgeDecision]
@@ -85,8 +86,8 @@ def merged(nine: list[dict], three: list[dict]) -> list[dict]:
     return rows
 
 
-def replay(cases: dict, recs: list[dict]) -> str:
-    rows = [r for r in recs if r["case"] in cases]
+def policy_table(cases: dict, rows: list[dict]) -> tuple[list[str], dict[str, list[EdgeDecision]]]:
+    """Every policy's scores on these rows, and its decisions."""
     gold = [cases[r["case"]]["label"] in ("diverged", "too high") for r in rows]
     best = [cases[r["case"]]["x"] == cases[r["case"]]["best_x"] for r in rows]
     nine = sum(len(r["per_seed"]) >= 9 for r in rows)
@@ -110,6 +111,20 @@ def replay(cases: dict, recs: list[dict]) -> str:
                    f"{statistics.fmean(d.n for d in decs):.2f} | {max(d.n for d in decs)} | "
                    f"{sum(d.by_attention for d in decs)} | {sum(d.outcome == PAST and d.error for d in decs)} | "
                    f"{sum(d.outcome == INCONCLUSIVE and d.n == len(r['per_seed']) < 9 for d, r in zip(decs, rows))} |")
+    return out, detail
+
+
+def replay(cases: dict, recs: list[dict]) -> str:
+    """The tuning corpus (the LR families), then the held-out multiplier sweeps on their own."""
+    rows = [r for r in recs if r["case"] in cases and r["family"] not in MULT_SWEEPS]
+    held = [r for r in recs if r["case"] in cases and r["family"] in MULT_SWEEPS]
+    out, detail = policy_table(cases, rows)
+    if held:
+        table, hdetail = policy_table(cases, held)
+        out += ["", f"Held out ({', '.join(MULT_SWEEPS)}: stage 0's multiplier swept at one base LR, added after "
+                "the policy was chosen):", "", *table]
+        rows += held
+        detail = {k: v + hdetail[k] for k, v in detail.items()}
     out += ["", "Per case (before -> sequential 3->9 at z 2.2, the default; seeds used):", "",
             "| case | label | regret | gaps (9 seeds) | logit median (3 / 9 seeds) | before | after | seeds |",
             "|---|---|---|---|---|---|---|---|"]
