@@ -93,8 +93,8 @@ def policy_table(cases: dict, rows: list[dict]) -> tuple[list[str], dict[str, li
     nine = sum(len(r["per_seed"]) >= 9 for r in rows)
     out = [f"{len(rows)} cases whose probe ran ({nine} with 9 recorded seeds, the rest decided at 3 by every "
            f"policy), {sum(gold)} positive (too high), {sum(best)} at their family's best LR", "",
-           "| policy | TP | FP | FN | TN | precision | recall | false alarms | inconclusive | inconclusive on positives "
-           "| passes on ok cases | passes at the best LR | mean seeds | max seeds | past by the logit tie-break "
+           "| policy | TP | FP | FN | TN | precision | recall | false alarms | inconclusive "
+           "| inconclusive on positives | passes on ok cases | passes at the best LR | mean seeds | max seeds | past by the logit tie-break "
            "| of which error | short of data |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     detail: dict[str, list[EdgeDecision]] = {}
