@@ -188,7 +188,9 @@ def _past_knee() -> None:
     had them (simulated, seed sd 0.09: false "past" at a true gap of 0 0.075 vs 0.064, false
     "not past" at a true gap of the margin 0.074 vs 0.069; Bonferroni bound over the 7 looks
     0.097). On the detection corpus (30 cases) the undecided share fell from 27% to 10% and
-    every family's best LR passes (8 of 8, was 6), for 4.4 pairs on average instead of 3
+    every family's best LR passes (8 of 8, was 6), for 4.4 pairs on average instead of 3; on a
+    held-out family (stage 0's multiplier swept) no decision changed: its best setting is still
+    flagged after three high seeds, its one too-high setting still undecided
     (bench/results/detection-2026-12-06.md). At the last look only, an inconclusive gap whose
     mean is above the margin is called past when the seed median of the max attention logit is
     at least ``attention_factor`` x HNL808's ``max_logit`` (300); a logit just past 100, or a
