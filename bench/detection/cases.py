@@ -45,6 +45,11 @@ FAMILIES: dict[str, tuple[dict[str, Any], list[float]]] = {
     "bf16-storage": ({"param_dtype": "bfloat16"}, [3e-3, 3e-2]),  # updates round away
 }
 
+#: families that vary stage 0's multiplier at one fixed base LR: family -> (base LR, stage-0 multipliers).
+#: Added 2026-12-06 *after* the sequential LR-edge plan's z, cap and logit factor were chosen, so the
+#: policy is scored on configs it was not tuned on (issue 17: such a family was undecided on 3 of 5).
+MULT_SWEEPS: dict[str, tuple[float, list[float]]] = {"mult0-sweep": (4e-3, [0.5, 1.0, 2.0, 4.0, 8.0])}
+
 #: exact faults each family carries by construction (the dry-run must find them every time)
 EXACT: dict[str, list[str]] = {"decay-official": ["HNL806"], "bf16-storage": ["HNL812", "HNL803"]}
 #: per case: at base LR 3e-2 the peak step (~6e-2 at stage 0) exceeds half a bf16 spacing for
@@ -86,10 +91,17 @@ class Case:
     family: str
     lr: float
     settings: dict[str, Any] = field(default_factory=dict)
+    tag: str = ""  # what varies within the family when it is not the base LR (a multiplier sweep)
 
     @property
     def name(self) -> str:
-        return f"{self.family}@{self.lr:g}"
+        return f"{self.family}@{self.tag or f'{self.lr:g}'}"
+
+    @property
+    def peak(self) -> float:
+        """Stage 0's peak LR (base x its multiplier): what orders a family's cases (within the
+        LR families the multipliers are fixed, so it orders them as the base LR does)."""
+        return self.lr * self.settings.get("lr_multiplier", BASE["lr_multiplier"])[0]
 
     @property
     def exact(self) -> list[str]:
@@ -109,7 +121,8 @@ class Case:
 
 
 def cases() -> list[Case]:
-    return [Case(fam, lr, dict(diff)) for fam, (diff, lrs) in FAMILIES.items() for lr in lrs]
+    return [Case(fam, lr, dict(diff)) for fam, (diff, lrs) in FAMILIES.items() for lr in lrs] + [
+        Case(fam, lr, {"lr_multiplier": [m, 1.0]}, tag=f"x{m:g}") for fam, (lr, ms) in MULT_SWEEPS.items() for m in ms]
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ def main() -> None:
             if (case.name, seed) in done:
                 continue
             t0 = time.monotonic()
-            rec = {"case": case.name, "family": case.family, "lr": case.lr,
+            rec = {"case": case.name, "family": case.family, "lr": case.lr, "peak": case.peak,
                    **long_run(case.write(Path(args.configs)), seed, train, held)}
             rec["seconds"] = round(time.monotonic() - t0, 1)
             with open(args.out, "a", encoding="utf-8") as fh:

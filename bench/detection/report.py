@@ -51,20 +51,21 @@ def truth(long_runs: list[dict], margin: float) -> tuple[dict[str, dict], dict]:
         worse = any(r["eval_final"] is not None and r["eval_warmup_end"] is not None
                     and r["eval_final"] > r["eval_warmup_end"] for r in runs)
         cases[name] = {"family": runs[0]["family"], "lr": runs[0]["lr"], "seeds": len(runs),
+                       "x": runs[0].get("peak", runs[0]["lr"]),  # orders a family (a multiplier sweep: the peak)
                        "finals": finals, "diverged": len(finals) < len(runs), "worse_than_warmup": worse,
                        "mean": statistics.fmean(finals) if finals else math.inf}
     best: dict[str, tuple[float, float]] = {}
     for c in cases.values():
         if c["family"] not in best or c["mean"] < best[c["family"]][0]:
-            best[c["family"]] = (c["mean"], c["lr"])
+            best[c["family"]] = (c["mean"], c["x"], c["lr"])
     for c in cases.values():
-        b, blr = best[c["family"]]
-        c["best_lr"], c["regret"] = blr, c["mean"] - b
+        b, bx, c["best_lr"] = best[c["family"]]
+        c["best_x"], c["regret"] = bx, c["mean"] - b
         if c["diverged"]:
             c["label"] = "diverged"
-        elif c["worse_than_warmup"] or (c["lr"] > blr and c["regret"] > margin):
+        elif c["worse_than_warmup"] or (c["x"] > bx and c["regret"] > margin):
             c["label"] = "too high"
-        elif c["lr"] < blr and c["regret"] > margin:
+        elif c["x"] < bx and c["regret"] > margin:
             c["label"] = "too low"
         else:
             c["label"] = "ok"
@@ -106,7 +107,7 @@ def lr_edge_table(cases: dict, dry: dict) -> tuple[list[tuple[str, dict]], dict]
                 p = row.split()[-1] in d.get("static", [])
             elif row.startswith("LR >"):
                 k = float(row.split()[2].rstrip("x"))
-                p = c["lr"] > k * c["best_lr"] * (1 + 1e-9)
+                p = c["x"] > k * c["best_x"] * (1 + 1e-9)
             else:
                 p = True
             pred.append(p)
@@ -182,7 +183,7 @@ def render(cases: dict, noise: dict, dry_all: list[dict], margin: float) -> str:
                 f"{statistics.median(walls):.1f} s, max {max(walls):.1f} s.", ""]
     out += ["## Cases", "", "| case | LR | seeds' final eval | regret | label | dry-run outcome | gap mean +- se "
             "(per seed) | attn median | dry-run codes | static |", "|---|---|---|---|---|---|---|---|---|---|"]
-    for name, c in sorted(cases.items(), key=lambda kv: (kv[1]["family"], kv[1]["lr"])):
+    for name, c in sorted(cases.items(), key=lambda kv: (kv[1]["family"], kv[1]["x"])):
         d = dry.get(name, {})
         gap = (f"{d['mean']:+.3f} +- {d['se']:.3f} ({', '.join(f'{g:+.2f}' for g in d['gaps'])})"
                if d.get("mean") is not None else "-")

@@ -38,6 +38,7 @@ def dryrun_case(path: Path, probe_seeds: int = 3) -> dict:
     wall = time.monotonic() - t0
     dec = res.probe.decision if res.probe is not None else None
     return {
+        "per_seed": per_seed(res.probe) if res.probe is not None else [],
         "static": static,
         "codes": {f.code: f.severity.label for f in res.findings},
         "outcome": dec.outcome if dec else None, "gaps": dec.gaps if dec else [],
@@ -46,6 +47,24 @@ def dryrun_case(path: Path, probe_seeds: int = 3) -> dict:
         "passed": res.passed, "interrupted": res.interrupted,
         "timings": {k: round(v, 2) for k, v in res.timings.items()}, "wall": round(wall, 2),
     }
+
+
+def per_seed(probe) -> list[dict]:
+    """Per seed, in plan order: the pair's gap, the 1x run's end-of-probe max attention logit and
+    whether that logit was still rising (HNL808's trend test), so a decision policy can be replayed
+    offline on any prefix of the seeds (``bench.detection.sequential``)."""
+    from hnet_lint.dryrun.probe import _opt, attention_trend
+    from hnet_lint.dryrun.decide import pair_gap
+
+    frac = _opt({}, "HNL807", "tail_fraction")
+    out = []
+    for one, half in probe.pairs():
+        ok = half is not None and one.complete and half.complete
+        out.append({"seed": one.seed, "complete": ok,
+                    "gap": pair_gap(one.losses(), half.losses(), frac) if ok else None,
+                    "attn_end": one.end_attn_logit(), "attn_rising": attention_trend(one, {})[0],
+                    "nonfinite": bool(one.nonfinite)})
+    return out
 
 
 def inspect_cases(repeats: int) -> list[tuple[str, list[str], callable]]:
@@ -95,7 +114,7 @@ def main() -> None:
     ap.add_argument("--configs", default="bench/detection/configs")
     ap.add_argument("--inspect-repeats", type=int, default=3)
     ap.add_argument("--probe-seeds", type=int, default=3)
-    ap.add_argument("--cases", nargs="*", default=None, help="only these cases (no inspect cases)")
+    ap.add_argument("--cases", nargs="*", default=None, help="only these cases, in this order (no inspect cases)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     done = set()
@@ -107,9 +126,12 @@ def main() -> None:
             fh.write(json.dumps(rec) + "\n")
         print(json.dumps(rec)[:300], file=sys.stderr, flush=True)
 
-    for case in cases():
-        if case.name not in done and (args.cases is None or case.name in args.cases):
-            emit({"case": case.name, "family": case.family, "lr": case.lr, "exact_expected": case.exact,
+    todo = cases() if args.cases is None else sorted(
+        (c for c in cases() if c.name in args.cases), key=lambda c: args.cases.index(c.name))  # given order
+    for case in todo:
+        if case.name not in done:
+            emit({"case": case.name, "family": case.family, "lr": case.lr, "peak": case.peak,
+                  "exact_expected": case.exact,
                   **dryrun_case(case.write(Path(args.configs)), args.probe_seeds)})
     for name, expected, fn in (inspect_cases(args.inspect_repeats) if args.cases is None else []):
         if name not in done:

@@ -37,7 +37,7 @@ from .build import DryRunOptions, TrainSetup, TrainSpec, build_setup
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
 from .distributed import ranks_where
-from .decide import INCONCLUSIVE, PAST, EdgeDecision, ProbePlan, decide_edge, pair_gap, tail_mean
+from .decide import INCONCLUSIVE, PAST, EdgeDecision, ProbePlan, decide_edge, keep_going, pair_gap, tail_mean
 from .decide import probe_warmup  # noqa: F401 - re-exported
 from .monitor import stage_of_name
 from .train import StepStats, train_step
@@ -130,14 +130,20 @@ class ProbeResult:
 
     @property
     def pairs_planned(self) -> int:
-        return len(self.plan.seeds) if self.plan else len(self.pairs())
+        """The fixed pairs plus every pair the sequential plan added (started)."""
+        return max(len(self.plan.seeds), len(self.pairs())) if self.plan else len(self.pairs())
+
+    def planned_runs(self) -> list[tuple[int, float]]:
+        """The fixed runs plus the pairs of every added seed that started, in plan order."""
+        if self.plan is None:
+            return []
+        started = {r.seed for r in self.runs}
+        return self.plan.runs + [r for s in self.plan.extra_seeds if s in started for r in self.plan.pair_runs(s)]
 
     def not_run(self) -> list[str]:
         """What the plan asked for and did not finish, in words."""
-        if self.plan is None:
-            return []
         done = {(r.seed, r.multiple) for r in self.runs if r.complete or r.nonfinite}
-        return [f"seed {s} at {m:g}x" for s, m in self.plan.runs if (s, m) not in done]
+        return [f"seed {s} at {m:g}x" for s, m in self.planned_runs() if (s, m) not in done]
 
     def to_dict(self) -> dict[str, Any]:
         d = self.decision
@@ -147,6 +153,7 @@ class ProbeResult:
                 "decision": ({"outcome": d.outcome, "gaps": d.gaps, "mean": d.mean, "se": d.se,
                               "lower": d.lower, "upper": d.upper, "margin": d.margin, "z": d.z,
                               "by_attention": d.by_attention, "attn_median": d.attn_median,
+                              "attn_level": d.attn_level, "final": d.final, "first": d.first, "cap": d.cap,
                               "error": d.error}
                              if d else None),
                 "not_run": self.not_run(),
@@ -161,7 +168,8 @@ class ProbeResult:
                    steps_run=d.get("steps_run", 0), margin=d.get("margin"),
                    interrupted=bool(d.get("interrupted")),
                    plan=ProbePlan(steps=plan["steps"], warmup=plan["warmup"], seeds=tuple(plan["seeds"]),
-                                  multiples=tuple(plan["multiples"])) if plan else None,
+                                  multiples=tuple(plan["multiples"]), max_seeds=plan.get("max_seeds", 0))
+                   if plan else None,
                    decision=EdgeDecision(**dec) if dec else None)
 
 
@@ -311,26 +319,46 @@ def _tail(values: list[float], frac: float) -> list[float]:
 def run_probe(spec: TrainSpec, opts: DryRunOptions, run: Any, corpus: ByteCorpus, plan: ProbePlan,
               deadline: Optional[float], log: Callable[[str], None], base: TrainSetup,
               prepare: Optional[Callable[[TrainSetup], None]] = None) -> ProbeResult:
-    """Run the plan's pairs (seed by seed, 1x then 0.5x; a 2x margin run for the first seed) and judge them.
+    """Run the plan's pairs (seed by seed, 1x then 0.5x; a 2x margin run for the first seed), then,
+    while the LR edge is undecided, one added seed pair at a time up to the plan's cap
+    (:func:`.decide.keep_going`: the gaps decide, never the clock), and judge them.
 
     ``prepare(setup)`` runs on each freshly built setup before it trains (under ``--nproc``: this
-    rank's data shard and the DDP/FSDP2 wrapping)."""
+    rank's data shard and the DDP/FSDP2 wrapping; the losses are all-reduced, so every rank sees
+    the same gaps and adds the same pairs)."""
     res = ProbeResult(warmup=plan.warmup, plan=plan)
     if plan.warmup < 40:
         log(f"probe warmup shortened to {plan.warmup} steps (probe of {plan.steps} steps); "
             "Adam's v needs ~40 at beta2=0.95")
     log(f"probe plan: {plan.describe()}")
-    for seed, m in plan.runs:
-        seeded = dataclasses.replace(spec, seed=seed)  # the init follows the seed, as the data order does
-        setup = build_setup(seeded, opts, lr_scale=m, device=base.device, scale=base.scale)
-        if prepare is not None:
-            prepare(setup)
-        rec, stopped = _probe_one(seeded, opts, setup, corpus, seed, m, plan.steps, plan.warmup, deadline, log,
-                                  first=seed == plan.seeds[0])
-        res.runs.append(rec)
-        if stopped:
-            res.interrupted = True
-            break
+
+    def run_all(runs: list[tuple[int, float]]) -> bool:
+        """Run these (seed, multiple) runs in order; False when the clock or an interrupt stopped one."""
+        for seed, m in runs:
+            seeded = dataclasses.replace(spec, seed=seed)  # the init follows the seed, as the data order does
+            setup = build_setup(seeded, opts, lr_scale=m, device=base.device, scale=base.scale)
+            if prepare is not None:
+                prepare(setup)
+            rec, stopped = _probe_one(seeded, opts, setup, corpus, seed, m, plan.steps, plan.warmup, deadline,
+                                      log, first=seed == plan.seeds[0])
+            res.runs.append(rec)
+            if stopped:
+                res.interrupted = True
+                return False
+        return True
+
+    if run_all(plan.runs):
+        for seed in plan.extra_seeds:
+            if any(r.nonfinite for r in res.runs):
+                break  # HNL802 reports it; another seed cannot change that
+            dec = edge_decision(res, opts.options, final=False)
+            if not keep_going(dec, len(res.pairs()), plan):
+                break
+            log(f"LR edge undecided after {dec.n} seeds (gap {dec.mean:+.3f} +- {dec.se:.3f}, band "
+                f"[{dec.lower:+.3f}, {dec.upper:+.3f}] vs margin {dec.margin:g}): adding seed {seed} "
+                f"(cap {plan.cap})")
+            if not run_all(plan.pair_runs(seed)):
+                break
     one = res.by_multiple(1.0)
     res.steps_run = len(one.steps) if one else 0
     res.findings = judge(res, spec, run, opts.options)
@@ -346,49 +374,79 @@ def _lr_key(spec: TrainSpec) -> tuple:
     return ("optimizer", "lr_multiplier", s_max) if len(spec.multipliers) > 1 else ("optimizer", "lr")
 
 
-def edge_decision(res: ProbeResult, options: dict) -> EdgeDecision:
-    """The LR-edge decision from the complete pairs (HNL807's options, HNL808's logit level)."""
+def edge_decision(res: ProbeResult, options: dict, final: Optional[bool] = None) -> EdgeDecision:
+    """The LR-edge decision from the complete pairs (HNL807's options, HNL808's logit level).
+
+    ``final`` None: the last look when the plan ran to its cap without being stopped (only then
+    may the attention logits break a tie)."""
     frac = _opt(options, "HNL807", "tail_fraction")
     pairs = res.complete_pairs()
     gaps = [pair_gap(a.losses(), b.losses(), frac) for a, b in pairs]
     attn = [v for v in (a.end_attn_logit() for a, _ in pairs) if v is not None]
-    return decide_edge(gaps, margin=_opt(options, "HNL807", "margin_nats"),
-                       fail_margin=_opt(options, "HNL807", "fail_margin_nats"), z=_opt(options, "HNL807", "z"),
-                       prior_sd=_opt(options, "HNL807", "prior_sd"), attn_levels=attn,
-                       max_logit=_opt(options, "HNL808", "max_logit") if _opt(options, "HNL807", "attention_evidence")
-                       else None)
+    plan = res.plan
+    cap = plan.cap if plan else len(pairs)
+    if final is None:
+        final = not res.interrupted and len(pairs) >= cap
+    dec = decide_edge(gaps, margin=_opt(options, "HNL807", "margin_nats"),
+                      fail_margin=_opt(options, "HNL807", "fail_margin_nats"), z=_opt(options, "HNL807", "z"),
+                      prior_sd=_opt(options, "HNL807", "prior_sd"), attn_levels=attn,
+                      max_logit=_opt(options, "HNL808", "max_logit") if _opt(options, "HNL807", "attention_evidence")
+                      else None, attention_factor=_opt(options, "HNL807", "attention_factor"), final=final,
+                      fail_z=_opt(options, "HNL807", "fail_z"))
+    dec.first, dec.cap = (len(plan.seeds) if plan else len(pairs)), cap
+    return dec
 
 
 def _edge_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
     dec = res.decision
     s_max = _anchor_stage(spec)
     peak = spec.lr * spec.multipliers[s_max]
+    level = _opt(options, "HNL808", "max_logit")
     attn = (f"; max attention logit at the end of the 1x runs: median {dec.attn_median:.0f} over seeds "
-            f"(HNL808 level {_opt(options, 'HNL808', 'max_logit'):g})" if dec.attn_median is not None else "")
+            f"(HNL808 level {level:g})" if dec.attn_median is not None and not dec.by_attention else "")
     data = {"outcome": dec.outcome, "measured": dec.mean, "se": dec.se, "seeds": dec.n, "gaps": dec.gaps,
             "lower": dec.lower, "upper": dec.upper, "threshold": dec.margin,
             "fail_threshold": _opt(options, "HNL807", "fail_margin_nats"), "z": dec.z,
-            "attn_median": dec.attn_median, "by_attention": dec.by_attention, "stage": s_max, "lr": peak,
-            "step": res.plan.steps if res.plan else None, "pairs_planned": res.pairs_planned}
-    cut = (f" ({res.pairs_planned - dec.n} of {res.pairs_planned} planned pairs did not finish)"
+            "attn_median": dec.attn_median, "attn_level": dec.attn_level, "by_attention": dec.by_attention,
+            "stage": s_max, "lr": peak, "step": res.plan.steps if res.plan else None,
+            "pairs_planned": res.pairs_planned, "seeds_first": dec.first, "seeds_cap": dec.cap}
+    cut = (f"; {res.pairs_planned - dec.n} of {res.pairs_planned} planned pairs did not finish"
            if dec.n < res.pairs_planned else "")
     if dec.outcome == PAST:
-        why = ("the gap alone is inconclusive, and the attention logits support it"
+        why = (f"the gap alone is inconclusive (its band reaches below 0); its mean is above the margin and "
+               f"the median max attention logit over seeds, {dec.attn_median:.0f}, is at least "
+               f"{dec.attn_level:g} ({_opt(options, 'HNL807', 'attention_factor'):g} x HNL808's level {level:g}), "
+               "which decided it"
                if dec.by_attention else "the 1x runs are reliably worse than their controls")
+        fail_z, fail = _opt(options, "HNL807", "fail_z"), _opt(options, "HNL807", "fail_margin_nats")
+        if dec.error:
+            why += f"; error: mean - {fail_z:g} se = {dec.mean - fail_z * dec.se:+.3f} clears the fail margin {fail:g}"
         return [finding(run, "HNL807", _lr_key(spec), phase="probe",
                         severity=Severity.ERROR if dec.error else None,
                         message=(f"past the knee: at the configured peak LR (stage {s_max}: {peak:.3g}) the probe's "
                                  f"tail loss is worse than at 0.5x by {dec.mean:+.3f} +- {dec.se:.3f} nats (mean +- "
-                                 f"se over {dec.n} seeds{cut}, same init and batches per seed; margin "
-                                 f"{dec.margin:g}): {why}{attn}. Lower the base LR or this stage's multiplier"),
+                                 f"se over {dec.seeds_text()}{cut}, same init and batches per seed; "
+                                 f"{dec.z:g}-se band [{dec.lower:+.3f}, {dec.upper:+.3f}], margin {dec.margin:g}): "
+                                 f"{why}{attn}. Lower the base LR or this stage's multiplier"),
                         data=data)]
     if dec.outcome == INCONCLUSIVE:
-        what = (f"1x minus 0.5x tail loss {dec.mean:+.3f} +- {dec.se:.3f} nats over {dec.n} seeds{cut}, "
+        what = (f"1x minus 0.5x tail loss {dec.mean:+.3f} +- {dec.se:.3f} nats over {dec.seeds_text()}{cut}, "
                 f"{dec.z:g}-se band [{dec.lower:+.3f}, {dec.upper:+.3f}] straddles the margin {dec.margin:g}"
                 if dec.mean is not None else f"no complete 1x/0.5x pair{cut}")
+        tie = ""
+        if (dec.attn_median is not None and dec.attn_level is not None and dec.attn_median >= dec.attn_level
+                and dec.mean is not None and dec.mean <= dec.margin):
+            tie = (f"; the attention logits (median {dec.attn_median:.0f} >= {dec.attn_level:g}) point to past, "
+                   "but the gap's own mean is below the margin, so they do not decide")
+        capped = dec.cap is not None and dec.n >= dec.cap
+        how = ("A gap this close to the margin is within what the probe resolves at this cap: a longer hold "
+               "(--steps) or a higher cap (--option HNL807.max_seeds=N) narrows it, or lower the LR by 2x "
+               "and rerun" if capped else
+               "More seeds (--probe-seeds, or the cap --option HNL807.max_seeds=N) or a longer hold (--steps) "
+               "narrow it")
         return [finding(run, "HNL816", _lr_key(spec), phase="probe",
-                        message=(f"LR edge not decided at stage {s_max}'s peak LR {peak:.3g}: {what}{attn}. "
-                                 "More seeds (--probe-seeds) or a longer hold (--steps) narrow it"),
+                        message=(f"LR edge not decided at stage {s_max}'s peak LR {peak:.3g}: {what}{attn}{tie}. "
+                                 f"{how}"),
                         data=data)]
     return []
 
@@ -435,28 +493,46 @@ def judge(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Di
     return out
 
 
-def _attention_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
-    """Max attention logit above the level and still rising, in a majority of the complete 1x runs."""
+def attention_trend(r: ProbeRun, options: dict) -> tuple[bool, Optional[str], list[tuple[int, float]]]:
+    """(above HNL808's level and still rising over the probe's tail, layer, its series) for one run:
+    the first attention layer whose last measured max logit passes ``max_logit`` and is higher
+    than at the start of the last ``tail_fraction`` of the probe."""
     max_logit, afrac = _opt(options, "HNL808", "max_logit"), _opt(options, "HNL808", "tail_fraction")
-    ones = [r for r in res.runs if r.multiple == 1.0 and r.complete]
-    hits: list[tuple[ProbeRun, str, list[tuple[int, float]]]] = []
-    for r in ones:
-        n = len(r.steps)
-        for layer, series in r.attn_logits.items():
-            tail = [v for t, v in series if t >= n * (1 - afrac)]
-            if tail and tail[-1] > max_logit and len(tail) >= 2 and tail[-1] > tail[0]:
-                hits.append((r, layer, series))
-                break
-    if not ones or 2 * len(hits) <= len(ones):
+    n = len(r.steps)
+    for layer, series in r.attn_logits.items():
+        tail = [v for t, v in series if t >= n * (1 - afrac)]
+        if tail and tail[-1] > max_logit and len(tail) >= 2 and tail[-1] > tail[0]:
+            return True, layer, series
+    return False, None, []
+
+
+def _attention_findings(res: ProbeResult, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:
+    """The seed median of the max attention logit at the end of the complete 1x runs is above the
+    level, whether or not it is still rising (the trend is reported, not required: logits in the
+    hundreds or thousands that have stopped growing are near one-hot attention all the same)."""
+    max_logit, afrac = _opt(options, "HNL808", "max_logit"), _opt(options, "HNL808", "tail_fraction")
+    ones = [r for r in res.runs if r.multiple == 1.0 and r.complete and r.end_attn_logit() is not None]
+    if not ones:
         return []
-    r, layer, series = hits[0]
+    ends = [r.end_attn_logit() for r in ones]
+    med = statistics.median(ends)
+    if not med > max_logit:
+        return []
+    rising = sum(attention_trend(r, options)[0] for r in ones)
+    top = min(ones, key=lambda r: abs(r.end_attn_logit() - med))  # the seed nearest the median
+    layer, series = max(((name, sr) for name, sr in top.attn_logits.items() if sr), key=lambda kv: kv[1][-1][1])
     st = stage_of_name(layer, spec.num_stages)
+    trend = (f"still rising over the last {afrac:.0%} of the probe in {rising} of {len(ones)} seeds" if rising
+             else f"no longer rising over the last {afrac:.0%} of the probe in any seed (already saturated)")
     return [finding(run, "HNL808", ("optimizer", "lr_multiplier", st),
-                    message=(f"max attention logit passes {max_logit:g} and is still rising over the last "
-                             f"{afrac:.0%} of the probe in {len(hits)} of {len(ones)} seeds (seed {r.seed}: "
-                             f"{layer} reached {series[-1][1]:.1f})"),
-                    data={"measured": series[-1][1], "threshold": max_logit, "step": series[-1][0], "stage": st,
-                          "layer": layer, "seeds": len(hits), "of": len(ones)})]
+                    message=(f"max attention logit at the end of the probe is above {max_logit:g}: median "
+                             f"{med:.0f} over {len(ones)} seeds (per seed {', '.join(f'{v:.0f}' for v in ends)}; "
+                             f"seed {top.seed}: {layer} at {series[-1][1]:.1f}), {trend}. Attention this sharp is "
+                             "near one-hot whether or not it still grows; lower this stage's multiplier or add "
+                             "qk-norm"),
+                    data={"measured": med, "threshold": max_logit, "step": series[-1][0], "stage": st,
+                          "layer": layer, "per_seed": ends, "rising": rising, "seeds": len(ones),
+                          "of": len(ones)})]
 
 
 def _stale_v_findings(res: ProbeResult, one: ProbeRun, spec: TrainSpec, run: Any, options: dict) -> list[Diagnostic]:

@@ -31,7 +31,8 @@ CPU_SAFETY_STOP_S = 900.0  # a stuck or oversized CPU dry-run still ends; never 
 
 def probe_plan(opts: DryRunOptions, seed: int) -> ProbePlan:
     """The probe plan for these options (first seed = the config's or ``--seed``)."""
-    return plan_probe(opts.probe_steps, opts.probe_seeds, seed, opts.probe_multiples)
+    return plan_probe(opts.probe_steps, opts.probe_seeds, seed, opts.probe_multiples,
+                      max_seeds=opts.options.get("HNL807", {}).get("max_seeds"))  # the sequential cap
 
 
 @dataclass

@@ -177,8 +177,29 @@ def test_cli_probe_seeds_sets_the_number_of_pairs(tmp_path) -> None:
     path = write_config(tmp_path)
     out = tmp_path / "r.json"
     result = CliRunner().invoke(cli, [str(path), "--dry-run", "--steps", "8", "--probe-seeds", "2",
-                                      "--smoke-steps", "2", "--report", str(out), "--select", "HNL8", "--no-cache"])
+                                      "--smoke-steps", "2", "--report", str(out), "--select", "HNL8", "--no-cache",
+                                      "--option", "HNL807.max_seeds=2"])  # a fixed plan: no pair added
     assert result.exit_code in (0, 1), result.output
     runs = json.loads(out.read_text())["results"][0]["probe"]["runs"]
     assert [(r["seed"], r["multiple"]) for r in runs] == [(0, 1.0), (0, 0.5), (1, 1.0), (1, 0.5)]
-    assert "probe plan: 2 seeds x (1x, 0.5x) x 8 steps" in result.output
+    assert "probe plan: 2 seeds x (1x, 0.5x) x 8 steps (4 warmup, 4 at peak)\n" in result.output
+
+
+def test_sequential_plan_adds_whole_pairs_up_to_its_stated_cap(tmp_path) -> None:
+    """How many pairs an 8-step probe adds depends on its noisy gaps, so only the plan's shape is
+    asserted: the cap printed up front, whole consecutive pairs, and a stop that the decision explains."""
+    path = write_config(tmp_path)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, [str(path), "--dry-run", "--steps", "8", "--probe-seeds", "2",
+                                      "--smoke-steps", "2", "--report", str(out), "--select", "HNL8", "--no-cache",
+                                      "--option", "HNL807.max_seeds=4"])
+    assert result.exit_code in (0, 1), result.output
+    assert "2 seeds x (1x, 0.5x) x 8 steps (4 warmup, 4 at peak); while the LR edge is undecided, one more " \
+           "seed pair at a time up to 4 seeds (at most 8 runs)" in result.output
+    probe = json.loads(out.read_text())["results"][0]["probe"]
+    pairs = [(r["seed"], r["multiple"]) for r in probe["runs"]]
+    n = len(pairs) // 2
+    assert 2 <= n <= 4 and pairs == [(s, m) for s in range(n) for m in (1.0, 0.5)]
+    dec = probe["decision"]
+    assert len(dec["gaps"]) == n and dec["first"] == 2 and dec["cap"] == 4
+    assert n == 4 or dec["outcome"] != "inconclusive"  # it stops early only when decided

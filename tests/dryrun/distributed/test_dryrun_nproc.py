@@ -112,14 +112,19 @@ def test_nproc_needs_dry_run(sane) -> None:
 @pytest.mark.parametrize("engine", ["ddp", "fsdp2"])
 def test_probe_runs_under_the_engine_with_global_losses(sane, engine) -> None:
     """The same phases as one process: the LR-edge probe runs under DDP or FSDP2 (each probe
-    run's fresh model sharded like the smoke's) with a small plan (one seed, 20 steps); its
-    pairs complete and a decision is reported with its scope. Which decision is not asserted:
+    run's fresh model sharded like the smoke's) with a small plan (one seed, 20 steps, at most
+    one added pair); its pairs complete and a decision is reported with its scope. Which decision is not asserted:
     one seed over 20 steps sits within seed noise."""
-    rc, result, found = cli(sane, "--nproc", "2", "--engine", engine, "--probe-seeds", "1", "--steps", "20")
+    rc, result, found = cli(sane, "--nproc", "2", "--engine", engine, "--probe-seeds", "1", "--steps", "20",
+                            "--option", "HNL807.max_seeds=2")
     probe = result["probe"]
-    assert [(r["seed"], r["multiple"], len(r["loss"]), r["complete"]) for r in probe["runs"]] == \
-        [(0, 1.0, 20, True), (0, 0.5, 20, True)]
+    # an undecided first look adds seed 1's pair: every rank sees the all-reduced gaps, so all take
+    # the same path (a rank that did not would hang the collective) and only whole pairs run
+    n = len(probe["runs"]) // 2
+    assert n in (1, 2) and [(r["seed"], r["multiple"], len(r["loss"]), r["complete"]) for r in probe["runs"]] == \
+        [(s, m, 20, True) for s in range(n) for m in (1.0, 0.5)]
     assert probe["decision"]["outcome"] in ("past the knee", "not past the knee", "inconclusive")
+    assert n == 2 or probe["decision"]["outcome"] != "inconclusive"
     assert result["info"]["phases"] == ["build", "smoke", "probe"]
     summary = [f for f in found if f["code"] == "HNL814"]
     assert len(summary) == 1 and summary[0]["phase"] == "probe"  # once, not per rank
