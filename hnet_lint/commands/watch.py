@@ -48,6 +48,8 @@ def watch(config, steps, follow, every, stop_on, record, start_timeout, step_tim
     def progress(msg: str) -> None:
         click.echo(f"[watch] {msg}", err=True)
 
+    if stop_on and not follow:
+        raise click.UsageError("--stop-on needs --follow (with --steps the run stops after K steps anyway)")
     stop_level = Severity.parse(stop_on) if stop_on else None
 
     def stream(found) -> None:
