@@ -50,7 +50,7 @@ def test_proxy_keeps_ratios_and_mamba_head_dim() -> None:
 def test_codes_are_documented() -> None:
     for code, meta in DRYRUN_CODES.items():
         assert code.startswith("HNL8")
-        assert meta.phase in {"build", "smoke", "probe"}
+        assert meta.phase in {"build", "smoke", "probe", "watch"}
         assert meta.evidence in {"exact", "literature", "heuristic"}
         for part in ("## Why it matters", "## Example", "## Use instead"):
             assert part in meta.doc, (code, part)

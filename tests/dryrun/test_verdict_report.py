@@ -110,7 +110,8 @@ def test_headline_without_static_findings_is_unchanged() -> None:
 
 def test_analyze_judges_the_dry_runs_probe_curves_as_probes(tmp_path) -> None:
     path = write_config(tmp_path)
-    res = dry(path, probe_steps=40, probe_seeds=1, smoke_steps=3)
+    # one pair, no added ones: the sequential plan is capped at the starting seed
+    res = dry(path, probe_steps=40, probe_seeds=1, smoke_steps=3, options={"HNL807": {"max_seeds": 1}})
     write_report_safely([res], str(tmp_path / "r.json"), lambda s: None)
     curves = sorted(str(p) for p in tmp_path.glob("r.0-*.jsonl"))
     assert len(curves) == 3
