@@ -122,7 +122,7 @@ def test_lint_step_exit_code_1_is_an_output(tmp_path):
     assert outputs == {"exit-code": "1"}
     sarif = json.loads((repo / "hnet-lint.sarif").read_text())
     assert not list(sarif_validator().iter_errors(sarif))
-    assert len(sarif["runs"][0]["results"]) == 35  # the bundled examples: see examples/github-step-summary.md
+    assert len(sarif["runs"][0]["results"]) == 39  # the bundled examples: see examples/github-step-summary.md
     lines = proc.stdout.splitlines()
     for kind in ("error", "warning", "notice"):
         assert sum(x.startswith(f"::{kind} ") for x in lines) <= 10

@@ -20,18 +20,18 @@ def test_cli_round_trip(tmp_path):
     repo = make_repo(tmp_path)
     assert _cli(repo, "examples").returncode == 1
     wrote = _cli(repo, "examples", "--write-baseline", "--baseline", "base.json")
-    assert wrote.returncode == 0 and "wrote 35 findings" in wrote.stderr
+    assert wrote.returncode == 0 and "wrote 39 findings" in wrote.stderr
     blob = json.loads((repo / "base.json").read_text())
-    assert blob["fingerprint_version"] == 1 and len(blob["findings"]) == 35
+    assert blob["fingerprint_version"] == 1 and len(blob["findings"]) == 39
     gated = _cli(repo, "examples", "--baseline", "base.json", "--statistics")
     assert gated.returncode == 0, gated.stdout
-    assert "35 baselined" in gated.stdout
+    assert "39 baselined" in gated.stdout
     # A new finding fails even with the baseline; the old ones stay quiet.
     cfg = repo / "examples" / "recommended.yaml"
     cfg.write_text(cfg.read_text().replace("warmup_ratio: 0.1", "warmup_ratio: 0.01"),
                    encoding="utf-8")
     new = _cli(repo, "examples", "--baseline", "base.json", "--no-source")
-    assert new.returncode == 1 and "35 baselined" in new.stdout
+    assert new.returncode == 1 and "39 baselined" in new.stdout
     assert "recommended.yaml:17" in new.stdout
 
 
@@ -43,7 +43,7 @@ def test_baseline_survives_inserted_lines(tmp_path, monkeypatch):
     target = repo / "examples" / "incident" / "original.yaml"
     target.write_text("# moved everything down\n" + target.read_text())
     again = lint_in(repo, ["examples"], monkeypatch)
-    assert apply_baseline(again, known) == 35 and again.active == []
+    assert apply_baseline(again, known) == 39 and again.active == []
     assert all(d.data.get("baseline") for d in again.diagnostics)
 
 

@@ -15,8 +15,8 @@ from typing import Any, Optional
 from ..diagnostics import Diagnostic
 from .codes import DRYRUN_CODES, finding
 from .data import ByteCorpus
-from .distributed import ranks_where
-from ..observe.checks import observation_findings
+from .distributed import gather, ranks_where
+from ..observe.checks import merge_observations, observation_findings
 from ..observe.monitor import Monitor
 from .schedule import lr_factor
 from .train import StepStats, train_step
@@ -42,6 +42,17 @@ def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file:
     (:func:`hnet_lint.observe.checks.observation_findings`)."""
     return observation_findings(mon.observation(unchanged), run, options, phase=phase, file=file,
                                 where=where)
+
+
+def _judged(mon: Monitor, run: Any, options: dict, world: int, unchanged: Optional[list[dict]] = None,
+            where: str = "") -> tuple[list[Diagnostic], dict]:
+    """A Monitor's findings; under ``--nproc`` every rank's observation is gathered and merged
+    first (a collective), so a fact is judged once on the whole model: FSDP2 shards' unchanged
+    elements summed, events kept with their ranks, nothing lost or said twice."""
+    obs = mon.observation(unchanged)
+    if world > 1:
+        obs = merge_observations(gather(obs))
+    return observation_findings(obs, run, options, phase="smoke", where=where), obs
 
 
 def _frozen_at_peak(setup: Any, corpus: ByteCorpus, steps: int, first: int, seed: int) -> tuple[Monitor, list]:
@@ -108,16 +119,16 @@ def run_smoke(setup: Any, corpus: ByteCorpus, run: Any, options: dict, steps: in
         res.interrupted = True
     finally:
         mon.detach()
-    res.findings += [f for f in monitor_findings(mon, run, options, phase="smoke")
-                     if not (f.code == "HNL802" and any(x.code == "HNL802" for x in res.findings))]
+    world = getattr(setup, "data_world", 1)
+    found, _ = _judged(mon, run, options, world)
+    res.findings += [f for f in found if not (f.code == "HNL802" and any(x.code == "HNL802" for x in res.findings))]
     if peak_steps and not res.interrupted and not any(f.code == "HNL802" for f in res.findings):
         try:
             peak_mon, _ = _frozen_at_peak(setup, corpus, peak_steps, len(res.steps), seed)
-            res.unchanged = peak_mon.unchanged_fractions()
-            res.findings += [f for f in monitor_findings(peak_mon, run, options, phase="smoke",
-                                                         unchanged=res.unchanged,
-                                                         where=" at the configured peak LR")
-                             if f.code in ("HNL803", "HNL802", "HNL805")]
+            found, obs = _judged(peak_mon, run, options, world, peak_mon.unchanged_fractions(),
+                                 where=" at the configured peak LR")
+            res.unchanged = obs["unchanged"]
+            res.findings += [f for f in found if f.code in ("HNL803", "HNL802", "HNL805")]
         except KeyboardInterrupt:
             res.interrupted = True
     good = [s for s in res.steps if not s.nonfinite]

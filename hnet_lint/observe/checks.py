@@ -245,9 +245,9 @@ def merge_observations(per_rank: list[dict]) -> dict:
                     ident = repr(event.get("step"))  # one per step: which ranks, which tensors
                 if ident in index:
                     index[ident]["ranks"].append(rank)
-                    extra = [p for p in event.get("params", []) if p not in index[ident].get("params", [])]
-                    if extra and "params" in index[ident]:
-                        index[ident]["params"] = index[ident]["params"] + extra
+                    held, more = index[ident].get("params"), event.get("params")
+                    if isinstance(held, list) and isinstance(more, list):  # names (a count elsewhere)
+                        index[ident]["params"] = held + [p for p in more if p not in held]
                 else:
                     index[ident] = dict(event, ranks=[rank])
                     merged.append(index[ident])

@@ -109,12 +109,12 @@ def run(scenario: str, rank: int, world: int):
     elif scenario == "ddp":
         model = DDP(model_())
         opt = optimizer_(model)
-    elif scenario == "ddp-bf16-storage":  # bf16 parameters under DDP: every group over the limit
+    elif scenario == "ddp-bf16-storage":  # bf16 parameters at a small LR under DDP: several groups frozen
         model = DDP(model_().to(torch.bfloat16))
-        opt = optimizer_(model)
+        opt = optimizer_(model, lr_scale=0.01)
     elif scenario == "single-bf16-storage" and rank == 0:  # the same model in one process, for comparison
         model = model_().to(torch.bfloat16)
-        opt = optimizer_(model)
+        opt = optimizer_(model, lr_scale=0.01)
     elif scenario == "ddp-nan-rank1":  # NaN loss on the last rank at step 1, all-reduced to all
         model = DDP(model_())
         opt = optimizer_(model)
