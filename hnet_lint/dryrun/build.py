@@ -22,7 +22,7 @@ from ..model import HNetConfig, HNetForCausalLM
 from ..model.backends import apply_backends
 from ..model.training import group_params_corrected, group_params_official
 from ..modelinfo import build_model_info, default_target_ratios
-from .monitor import stage_of_name
+from ..observe.monitor import stage_of_name
 from .decide import DEFAULT_PROBE_SEEDS
 from .proxy import ProxyPlan, proxy_config
 from .schedule import lr_factor, schedule_dict

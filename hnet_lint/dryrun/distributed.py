@@ -25,7 +25,7 @@ import torch.distributed as dist
 import torch.nn as nn
 
 __all__ = ["original_name", "param_names", "local", "is_sharded", "is_flat", "is_wrapped", "rank_world",
-           "ranks_where", "gather", "disagreeing_params", "merge_rank_findings", "unwrap", "engine_of"]
+           "ranks_where", "gather", "disagreeing_params", "unwrap", "engine_of"]
 
 _WRAPPER_PARTS = ("_fsdp_wrapped_module.", "_checkpoint_wrapped_module.", "_orig_mod.")
 
@@ -197,11 +197,3 @@ def disagreeing_params(model: nn.Module, grads: bool = False) -> tuple[list[str]
             bad.append(name)
         start += n
     return bad, len(reps)
-
-
-def merge_rank_findings(per_rank: list[list[Any]]) -> list[Any]:
-    """The ranks' findings merged without loss: :func:`hnet_lint.observe.checks.merge_findings`
-    (the same fact once with every rank that saw it, different facts all)."""
-    from ..observe.checks import merge_findings
-
-    return merge_findings(per_rank)

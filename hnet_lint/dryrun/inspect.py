@@ -39,7 +39,7 @@ from .codes import finding
 from ..observe.checks import (first_nonfinite_step, merge_findings, merge_observations,
                               observation_findings, schedule_findings)
 from ..observe.monitor import Monitor
-from ..observe.patches import losses_seen, scheduler_steps_counted
+from ..observe.patches import clipping_watched, losses_seen, scheduler_steps_counted
 from ..observe.ranks import StepGuard
 from .distributed import disagreeing_params, engine_of, gather, rank_world, unwrap
 
@@ -263,26 +263,16 @@ def _clipping_watched(model: nn.Module, on_unsynced: Callable[[list[str]], None]
     ``clip_grad_norm_`` itself; older torch, or a clipping function of your own, is not watched
     (``res.clip_checks`` stays None, and the summary says so).
     """
-    try:
-        from torch.nn.utils import clip_grad
-        original = clip_grad._clip_grads_with_norm_
-    except (ImportError, AttributeError):
-        yield
-        return
-    res.clip_checks = 0
-
-    def watched(parameters, max_norm, total_norm, foreach=None):
+    def compare(parameters, max_norm, total_norm, site) -> None:
         res.clip_checks += 1
         bad, _ = disagreeing_params(model, grads=True)
         if bad:
             on_unsynced(bad)
-        return original(parameters, max_norm, total_norm, foreach)
 
-    clip_grad._clip_grads_with_norm_ = watched
-    try:
+    with clipping_watched(compare) as watched:
+        if watched:
+            res.clip_checks = 0
         yield
-    finally:
-        clip_grad._clip_grads_with_norm_ = original
 
 
 def _distributed_findings(run: Any, plain: dict, res: InspectResult, mon: Monitor, file: str, options: dict,

@@ -39,7 +39,7 @@ from .data import ByteCorpus
 from .distributed import ranks_where
 from .decide import INCONCLUSIVE, PAST, EdgeDecision, ProbePlan, decide_edge, keep_going, pair_gap, tail_mean
 from .decide import probe_warmup  # noqa: F401 - re-exported
-from .monitor import stage_of_name
+from ..observe.monitor import stage_of_name
 from .train import StepStats, train_step
 
 __all__ = ["ProbeRun", "ProbeResult", "run_probe", "probe_warmup", "judge"]

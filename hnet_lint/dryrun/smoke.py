@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..diagnostics import Diagnostic
-from .codes import DRYRUN_CODES, finding
+from .codes import finding
 from .data import ByteCorpus
-from .distributed import gather, ranks_where
 from ..observe.checks import merge_observations, observation_findings
 from ..observe.monitor import Monitor
+from .distributed import gather, ranks_where
 from .schedule import lr_factor
 from .train import StepStats, train_step
 
-__all__ = ["SmokeResult", "run_smoke", "monitor_findings"]
+__all__ = ["SmokeResult", "run_smoke"]
 
 
 @dataclass
@@ -30,18 +30,6 @@ class SmokeResult:
     unchanged: list[dict] = field(default_factory=list)
     findings: list[Diagnostic] = field(default_factory=list)
     interrupted: bool = False
-
-
-def _opt(options: dict, code: str, key: str) -> Any:
-    return options.get(code, {}).get(key, DRYRUN_CODES[code].options[key])
-
-
-def monitor_findings(mon: Monitor, run: Any, options: dict, *, phase: str, file: str | None = None,
-                     unchanged: Optional[list[dict]] = None, where: str = "") -> list[Diagnostic]:
-    """Findings from a Monitor's records, judged by the shared check layer
-    (:func:`hnet_lint.observe.checks.observation_findings`)."""
-    return observation_findings(mon.observation(unchanged), run, options, phase=phase, file=file,
-                                where=where)
 
 
 def _judged(mon: Monitor, run: Any, options: dict, world: int, unchanged: Optional[list[dict]] = None,

@@ -29,7 +29,7 @@ from torch import Tensor
 from ..model.training import ratio_loss
 from .data import Batch, ByteCorpus
 from .distributed import gather, is_sharded, local, ranks_where
-from .monitor import stage_of_name
+from ..observe.monitor import stage_of_name
 
 __all__ = ["StepStats", "train_step", "localize_nonfinite", "forward_loss"]
 

@@ -31,11 +31,12 @@ import torch
 import torch.distributed as dist
 
 from ..diagnostics import Diagnostic, Severity
+from ..observe.checks import merge_findings
 from .build import DryRunOptions, TooLargeToBuild, build_setup, make_optimizer, spec_from_run
 from .codes import finding
 from .data import load_corpus
 from .decide import NOT_PAST
-from .distributed import disagreeing_params, engine_of, gather, merge_rank_findings, original_name
+from .distributed import disagreeing_params, engine_of, gather, original_name
 from .runner import DryRunResult, _setup_info
 from .smoke import run_smoke
 
@@ -121,12 +122,12 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
     except TooLargeToBuild as exc:  # every rank estimates the same and refuses alike
         found.append(finding(run, "HNL813", ("model",), f"{exc} (each of {world} ranks)",
                              phase="build"))
-        res.findings = merge_rank_findings(gather(found))
+        res.findings = merge_findings(gather(found))
         return res
     except Exception as exc:  # noqa: BLE001 - a config we cannot build becomes a finding
         found.append(finding(run, "HNL801", ("model",), f"cannot build under {engine} x {world}: "
                              f"{type(exc).__name__}: {exc}", phase="build"))
-        res.findings = merge_rank_findings(gather(found))
+        res.findings = merge_findings(gather(found))
         return res
     res.timings["build"] = time.monotonic() - start
     res.info.update(_setup_info(setup))
@@ -152,7 +153,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
         found.append(finding(run, "HNL801", ("model",), phase="smoke",
                              message=f"training failed under {engine} x {world}: {type(exc).__name__}: {exc}",
                              data={"engine": engine}))
-        res.findings = merge_rank_findings(gather(found))
+        res.findings = merge_findings(gather(found))
         res.findings.append(_summary(run, spec, setup, engine, world, scale, trainer, compared))
         return res
     res.timings["smoke"] = time.monotonic() - t0
@@ -162,7 +163,7 @@ def run_rank(run: Any, opts: DryRunOptions, engine: str, log: Callable[[str], No
     interrupted = any(gather(smoke.interrupted))
     res.interrupted = interrupted
     res.smoke = smoke
-    res.findings = merge_rank_findings(gather(found))
+    res.findings = merge_findings(gather(found))
     for when, bad in (("after init", bad_init), (f"after {len(smoke.steps)} smoke steps", bad_after)):
         if bad:
             res.findings.append(finding(run, "HNL817", ("training", "seed"), phase="smoke",

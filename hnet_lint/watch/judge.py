@@ -229,7 +229,7 @@ def _rank_agreement(run: Any, stepped: dict, nan_at: Optional[int], sites: dict)
                 values = [v[0] if v else None for v in values]
                 site = next((r.get("clip_site") for r in rows if r.get("clip_site")), site)
             differ = [names[i] if i < len(names) else f"#{i}" for i in range(len(values[0] or []))
-                      if len({tuple([v[i]]) for v in values}) > 1]
+                      if len({v[i] for v in values}) > 1]
             if differ:
                 return [finding(run, "HNL817", ("training", "seed"), phase="watch", file="<watch>", site=site,
                                 message=(f"{len(differ)} of {len(values[0])} {what} differ between the "
@@ -287,16 +287,15 @@ def _ending(run: Any, ranks: dict, stepped: dict, outcome: Outcome) -> list[Diag
     crashes = sorted(((rec.crash["step"], rec.crash.get("time", 0), rank, rec) for rank, rec in ranks.items()
                       if rec.crash), key=lambda x: x[:3])
     for i, (_, _, rank, rec) in enumerate(crashes):
-        if True:
-            c = rec.crash
-            tail = c.get("traceback", "").strip().splitlines()
-            where = next((line.strip() for line in reversed(tail) if line.strip().startswith("File ")), "")
-            out.append(finding(run, "HNL821", ("training",), phase="watch", file="<watch>",
-                               message=(f"rank {rank} raised {c['error'][:300]} after optimizer step {c['step']}"
-                                        + (f" ({where})" if where else "")
-                                        + (f"; after rank {crashes[0][2]} failed first" if i else "")),
-                               data={"rank": rank, "step": c["step"], "error": c["error"],
-                                     "traceback": c.get("traceback", "")[-2000:]}))
+        c = rec.crash
+        tail = c.get("traceback", "").strip().splitlines()
+        where = next((line.strip() for line in reversed(tail) if line.strip().startswith("File ")), "")
+        out.append(finding(run, "HNL821", ("training",), phase="watch", file="<watch>",
+                           message=(f"rank {rank} raised {c['error'][:300]} after optimizer step {c['step']}"
+                                    + (f" ({where})" if where else "")
+                                    + (f"; after rank {crashes[0][2]} failed first" if i else "")),
+                           data={"rank": rank, "step": c["step"], "error": c["error"],
+                                 "traceback": c.get("traceback", "")[-2000:]}))
     crashed = any(rec.crash for rec in ranks.values())
     if not crashed and not outcome.stuck and not outcome.interrupted:
         missing = [r for r, rec in stepped.items() if rec.exit is None]

@@ -126,7 +126,8 @@ def test_names_seen_through_wrappers() -> None:
     from dataclasses import replace
 
     from hnet_lint.diagnostics import Severity, Span, Diagnostic
-    from hnet_lint.dryrun.distributed import merge_rank_findings, original_name
+    from hnet_lint.dryrun.distributed import original_name
+    from hnet_lint.observe.checks import merge_findings as merge_rank_findings
 
     assert original_name("module.backbone.main_network.layers.0.mixer.A_log") == \
         "backbone.main_network.layers.0.mixer.A_log"
